@@ -1,0 +1,149 @@
+"""The accounts API: thin views that validate, call one service or selector, and answer
+in the envelope."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.serializers import (
+    SocialAccountConnectSerializer,
+    SocialAccountFilterSerializer,
+    SocialAccountSerializer,
+    SocialAccountUpdateSerializer,
+    SocialAccountWithStatsSerializer,
+)
+from vchata_social.api import envelope, envelope_schema
+from vchata_social.pagination import EnvelopeLimitOffsetPagination
+from vchata_social.requests import client_ip
+
+
+def actor_of(request) -> services.Actor:
+    return services.Actor(user=request.user, ip_address=client_ip(request))
+
+
+class SocialAccountUpdateResultSerializer(serializers.Serializer):
+    """The PATCH answer: the id, the fields that were sent, and updatedAt."""
+
+    def to_representation(self, account):
+        full = SocialAccountWithStatsSerializer(account).data
+        sent = self.context["sent_fields"]
+        return {
+            "id": full["id"],
+            **{key: full[key] for key in full if key in sent},
+            "updatedAt": full["updatedAt"],
+        }
+
+
+class SocialConnectApi(APIView):
+    @extend_schema(
+        request=SocialAccountConnectSerializer,
+        responses={
+            201: envelope_schema("SocialAccountConnected", socialAccount=SocialAccountSerializer())
+        },
+        summary="Connect a social media account to the organization",
+    )
+    def post(self, request):
+        payload = SocialAccountConnectSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        account = services.social_account_connect(
+            organization=request.auth.organization,
+            actor=actor_of(request),
+            **payload.to_service_kwargs(),
+        )
+        return envelope(
+            "Social account connected successfully",
+            status=201,
+            socialAccount=SocialAccountSerializer(account).data,
+        )
+
+
+class SocialAccountListApi(APIView):
+    @extend_schema(
+        parameters=[
+            SocialAccountFilterSerializer,
+            OpenApiParameter("limit", int, description="Page size (default 50, at most 200)"),
+            OpenApiParameter("offset", int, description="Accounts to skip"),
+        ],
+        responses={
+            200: envelope_schema(
+                "SocialAccountList",
+                socialAccounts=SocialAccountWithStatsSerializer(many=True),
+                total=serializers.IntegerField(),
+            )
+        },
+        summary="List the organization's connected social accounts",
+        operation_id="social_accounts_list",
+    )
+    def get(self, request):
+        filters = SocialAccountFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        accounts = selectors.social_account_list(
+            organization=request.auth.organization, **_filter_kwargs(filters.validated_data)
+        )
+        paginator = EnvelopeLimitOffsetPagination()
+        page = paginator.paginate_queryset(accounts, request, view=self)
+        return paginator.envelope_response(
+            "socialAccounts",
+            SocialAccountWithStatsSerializer(page, many=True).data,
+            "Social accounts retrieved successfully",
+        )
+
+
+def _filter_kwargs(validated: dict) -> dict:
+    return {
+        "platform": validated.get("platform"),
+        "is_active": validated.get("isActive"),
+    }
+
+
+class SocialAccountDetailApi(APIView):
+    def get_account(self, request, account_id: str):
+        return selectors.social_account_get(
+            organization=request.auth.organization, account_id=account_id
+        )
+
+    @extend_schema(
+        responses={
+            200: envelope_schema(
+                "SocialAccountDetail", socialAccount=SocialAccountWithStatsSerializer()
+            )
+        },
+        summary="Get one social account",
+    )
+    def get(self, request, account_id: str):
+        account = self.get_account(request, account_id)
+        return envelope(
+            "Social account retrieved successfully",
+            socialAccount=SocialAccountWithStatsSerializer(account).data,
+        )
+
+    @extend_schema(
+        request=SocialAccountUpdateSerializer,
+        responses={
+            200: envelope_schema(
+                "SocialAccountUpdated", socialAccount=SocialAccountUpdateResultSerializer()
+            )
+        },
+        summary="Update a social account's information and permissions",
+    )
+    def patch(self, request, account_id: str):
+        account = self.get_account(request, account_id)
+        payload = SocialAccountUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        account = services.social_account_update(
+            account=account, actor=actor_of(request), changes=payload.to_changes()
+        )
+        result = SocialAccountUpdateResultSerializer(
+            account, context={"sent_fields": set(payload.validated_data)}
+        )
+        return envelope("Social account updated successfully", socialAccount=result.data)
+
+    @extend_schema(
+        responses={200: envelope_schema("SocialAccountDisconnected")},
+        summary="Disconnect a social account (its tokens are erased)",
+    )
+    def delete(self, request, account_id: str):
+        account = self.get_account(request, account_id)
+        services.social_account_disconnect(account=account, actor=actor_of(request))
+        return envelope("Social account disconnected successfully")

@@ -1,0 +1,63 @@
+"""JWT authentication bound to an organization.
+
+The access token carries the organization the user is working in (`org`). Each request
+loads the membership behind it in one query, so a member removed a second ago is refused
+on their next call, whatever their token says."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import Membership
+from accounts.selectors import membership_get
+
+ORGANIZATION_CLAIM = "org"
+
+
+class OrganizationJWTAuthentication(JWTAuthentication):
+    """Sets `request.user` to the user and `request.auth` to their Membership."""
+
+    def authenticate(self, request):
+        authenticated = super().authenticate(request)
+        if authenticated is None:
+            return None
+        membership, _token = authenticated
+        return membership.user, membership
+
+    def get_user(self, validated_token):
+        user_id = validated_token.get(api_settings.USER_ID_CLAIM)
+        organization_id = validated_token.get(ORGANIZATION_CLAIM)
+        if user_id is None or organization_id is None:
+            raise AuthenticationFailed("Invalid or expired access token")
+        membership = membership_get(user_id=user_id, organization_id=organization_id)
+        if membership is None:
+            raise PermissionDenied("Organization membership required")
+        return membership
+
+
+def tokens_for_membership(membership: Membership, refresh: RefreshToken | None = None) -> dict:
+    """An access token (from `refresh`, or from a new refresh token) for the membership."""
+    if refresh is None:
+        refresh = RefreshToken.for_user(membership.user)
+        refresh[ORGANIZATION_CLAIM] = membership.organization_id
+    return {
+        "accessToken": str(refresh.access_token),
+        "refreshToken": str(refresh),
+        "organizationId": membership.organization_id,
+        "role": membership.role,
+    }
+
+
+class OrganizationJWTScheme(OpenApiAuthenticationExtension):
+    """Describes the bearer JWT in the OpenAPI schema."""
+
+    target_class = OrganizationJWTAuthentication
+    name = "jwtAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="AUTHORIZATION", token_prefix="Bearer", bearer_format="JWT"
+        )

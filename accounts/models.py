@@ -1,0 +1,153 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from vchata_social.fields import encrypted_text
+from vchata_social.ids import PrefixedIdField
+
+
+class Platform(models.TextChoices):
+    FACEBOOK = "FACEBOOK", "Facebook"
+    INSTAGRAM = "INSTAGRAM", "Instagram"
+    TIKTOK = "TIKTOK", "TikTok"
+    TWITTER = "TWITTER", "X / Twitter"
+    LINKEDIN = "LINKEDIN", "LinkedIn"
+    YOUTUBE = "YOUTUBE", "YouTube"
+
+
+class Organization(models.Model):
+    id = PrefixedIdField(prefix="org")
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(models.Model):
+    WRITE_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_unique_user_organization"
+            )
+        ]
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} ({self.role})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in self.WRITE_ROLES
+
+
+class SocialAccountQuerySet(models.QuerySet):
+    def connected(self) -> "SocialAccountQuerySet":
+        return self.filter(disconnected_at__isnull=True)
+
+    def for_organization(self, organization: Organization) -> "SocialAccountQuerySet":
+        """The only way the API reaches accounts: connected ones of one organization."""
+        return self.connected().filter(organization=organization)
+
+    def without_secrets(self) -> "SocialAccountQuerySet":
+        # Decrypting is the costliest part of a read; read paths never need the tokens.
+        return self.defer(*SocialAccount.SECRET_FIELDS)
+
+
+class SocialAccount(models.Model):
+    SECRET_FIELDS = ("access_token", "refresh_token")
+
+    id = PrefixedIdField(prefix="social")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="social_accounts"
+    )
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    platform_user_id = models.CharField(max_length=255)
+    platform_user_name = models.CharField(max_length=255, blank=True)
+    platform_user_email = models.EmailField(max_length=254, blank=True)
+    permissions = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    access_token = encrypted_text()
+    refresh_token = encrypted_text(null=True, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    # A summary written by each sync, so the busiest read stays on one table.
+    stats_total_posts = models.PositiveIntegerField(default=0)
+    stats_total_followers = models.PositiveBigIntegerField(default=0)
+    stats_total_engagement = models.PositiveBigIntegerField(default=0)
+    stats_last_post_date = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SocialAccountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "platform", "platform_user_id"],
+                condition=Q(disconnected_at__isnull=True),
+                name="social_account_unique_connected_platform_user",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "platform", "created_at"],
+                condition=Q(disconnected_at__isnull=True),
+                name="social_account_org_listing",
+            )
+        ]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.platform_user_name or self.platform_user_id}"
+
+    def __repr__(self) -> str:
+        return f"<SocialAccount {self.id} {self.platform}>"
+
+
+class AuditLog(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="audit_logs"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=64)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "-created_at"], name="audit_org_recent")]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_id}"

@@ -1,0 +1,158 @@
+"""Request and response shapes of the accounts API (camelCase, as the spec writes them)."""
+
+import re
+
+from rest_framework import serializers
+
+from accounts.models import Platform, SocialAccount
+
+PLATFORM_CHOICE_ERROR = "must be one of " + ", ".join(Platform.values)
+# Printable ASCII without spaces: what every platform's bearer token is made of.
+TOKEN_PATTERN = re.compile(r"^[\x21-\x7e]+$")
+MAX_TOKEN_LENGTH = 4096
+
+
+def token_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=MAX_TOKEN_LENGTH,
+        trim_whitespace=False,
+        error_messages={"invalid": "must be a valid token", "blank": "must be a valid token"},
+        **kwargs,
+    )
+
+
+def validate_token_text(value: str | None) -> str | None:
+    if value and not TOKEN_PATTERN.match(value):
+        raise serializers.ValidationError("must be a valid token", code="invalid")
+    return value
+
+
+def permissions_field(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=200), max_length=200, **kwargs
+    )
+
+
+class PlatformField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=Platform.choices,
+            error_messages={"invalid_choice": PLATFORM_CHOICE_ERROR},
+            **kwargs,
+        )
+
+
+class SocialAccountConnectSerializer(serializers.Serializer):
+    platform = PlatformField()
+    accessToken = token_field()  # noqa: N815 - the API's JSON keys are camelCase
+    refreshToken = token_field(required=False, allow_null=True)  # noqa: N815
+    expiresIn = serializers.IntegerField(  # noqa: N815
+        required=False, allow_null=True, min_value=1, max_value=10 * 365 * 24 * 3600
+    )
+    platformUserId = serializers.CharField(max_length=255)  # noqa: N815
+    platformUserName = serializers.CharField(  # noqa: N815
+        max_length=255, required=False, allow_blank=True, default=""
+    )
+    platformUserEmail = serializers.EmailField(  # noqa: N815
+        required=False, allow_blank=True, default=""
+    )
+    permissions = permissions_field(required=False, default=list)
+
+    validate_accessToken = staticmethod(validate_token_text)  # noqa: N815
+    validate_refreshToken = staticmethod(validate_token_text)  # noqa: N815
+
+    def to_service_kwargs(self) -> dict:
+        data = self.validated_data
+        return {
+            "platform": data["platform"],
+            "platform_user_id": data["platformUserId"],
+            "access_token": data["accessToken"],
+            "refresh_token": data.get("refreshToken"),
+            "expires_in": data.get("expiresIn"),
+            "platform_user_name": data["platformUserName"],
+            "platform_user_email": data["platformUserEmail"],
+            "permissions": data["permissions"],
+        }
+
+
+class SocialAccountUpdateSerializer(serializers.Serializer):
+    platformUserName = serializers.CharField(max_length=255, required=False, allow_blank=True)  # noqa: N815
+    platformUserEmail = serializers.EmailField(required=False, allow_blank=True)  # noqa: N815
+    permissions = permissions_field(required=False)
+    isActive = serializers.BooleanField(required=False)  # noqa: N815
+
+    FIELD_NAMES = {
+        "platformUserName": "platform_user_name",
+        "platformUserEmail": "platform_user_email",
+        "permissions": "permissions",
+        "isActive": "is_active",
+    }
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                [f"{name} cannot be updated" for name in unknown], code="not_updatable"
+            )
+        if not attrs:
+            raise serializers.ValidationError("at least one field to update is required")
+        return attrs
+
+    def to_changes(self) -> dict:
+        return {self.FIELD_NAMES[key]: value for key, value in self.validated_data.items()}
+
+
+class SocialAccountStatsSerializer(serializers.Serializer):
+    totalPosts = serializers.IntegerField(source="stats_total_posts")  # noqa: N815
+    totalFollowers = serializers.IntegerField(source="stats_total_followers")  # noqa: N815
+    totalEngagement = serializers.IntegerField(source="stats_total_engagement")  # noqa: N815
+    lastPostDate = serializers.DateTimeField(source="stats_last_post_date")  # noqa: N815
+
+
+class SocialAccountSerializer(serializers.ModelSerializer):
+    """An account as the API shows it. No token is a field here, by construction."""
+
+    organizationId = serializers.CharField(source="organization_id")  # noqa: N815
+    platformUserId = serializers.CharField(source="platform_user_id")  # noqa: N815
+    platformUserName = serializers.CharField(source="platform_user_name")  # noqa: N815
+    platformUserEmail = serializers.SerializerMethodField()  # noqa: N815
+    permissions = serializers.ListField(child=serializers.CharField())
+    isActive = serializers.BooleanField(source="is_active")  # noqa: N815
+    lastSyncAt = serializers.DateTimeField(source="last_sync_at")  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+    updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
+
+    class Meta:
+        model = SocialAccount
+        fields = [
+            "id",
+            "organizationId",
+            "platform",
+            "platformUserId",
+            "platformUserName",
+            "platformUserEmail",
+            "permissions",
+            "isActive",
+            "lastSyncAt",
+            "createdAt",
+            "updatedAt",
+        ]
+        read_only_fields = fields
+
+    def get_platformUserEmail(self, account: SocialAccount) -> str | None:  # noqa: N802
+        return account.platform_user_email or None
+
+
+class SocialAccountWithStatsSerializer(SocialAccountSerializer):
+    stats = SocialAccountStatsSerializer(source="*")
+
+    class Meta(SocialAccountSerializer.Meta):
+        fields = [*SocialAccountSerializer.Meta.fields[:-2], "stats", "createdAt", "updatedAt"]
+        read_only_fields = fields
+
+
+class SocialAccountFilterSerializer(serializers.Serializer):
+    """Query parameters of the account list."""
+
+    platform = PlatformField(required=False)
+    isActive = serializers.BooleanField(required=False, allow_null=True, default=None)  # noqa: N815

@@ -1,0 +1,63 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from accounts.models import AuditLog
+
+
+@pytest.fixture
+def staff_client(client, db):
+    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
+    client.force_login(staff)
+    return client
+
+
+@pytest.mark.django_db
+def test_admin_pages_never_show_tokens(staff_client, account_factory):
+    account = account_factory(access_token="EAAB-visible-nowhere", refresh_token="EAAK-hidden-too")
+    pages = [
+        "/admin/accounts/socialaccount/",
+        f"/admin/accounts/socialaccount/{account.pk}/change/",
+        f"/admin/accounts/organization/{account.organization_id}/change/",
+        "/admin/accounts/socialaccount/?platform__exact=FACEBOOK&is_active__exact=1",
+        "/admin/accounts/socialaccount/?q=Page",
+    ]
+    for page in pages:
+        response = staff_client.get(page)
+        assert response.status_code == 200, page
+        html = response.content.decode()
+        assert "visible-nowhere" not in html and "hidden-too" not in html, page
+
+
+@pytest.mark.django_db
+def test_staff_edits_go_through_the_admin_without_touching_tokens(staff_client, account_factory):
+    account = account_factory(access_token="EAAB-keep-me")
+    response = staff_client.post(
+        f"/admin/accounts/socialaccount/{account.pk}/change/",
+        {
+            "platform_user_name": "Renamed",
+            "platform_user_email": "",
+            "permissions": '["pages_show_list"]',
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.platform_user_name == "Renamed"
+    assert account.access_token == "EAAB-keep-me"
+
+
+@pytest.mark.django_db
+def test_audit_log_is_read_only(staff_client, organization):
+    log = AuditLog.objects.create(
+        organization=organization,
+        action="social_account.connect",
+        target_type="SocialAccount",
+        target_id="social_x",
+    )
+    assert staff_client.get("/admin/accounts/auditlog/").status_code == 200
+    assert staff_client.get("/admin/accounts/auditlog/add/").status_code == 403
+    assert (
+        staff_client.post(f"/admin/accounts/auditlog/{log.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert AuditLog.objects.filter(pk=log.pk).exists()

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from accounts import apis, auth_apis
+
+auth_urlpatterns = [
+    path("token", auth_apis.TokenObtainApi.as_view(), name="auth-token"),
+    path("token/refresh", auth_apis.TokenRefreshApi.as_view(), name="auth-token-refresh"),
+    path(
+        "switch-organization",
+        auth_apis.SwitchOrganizationApi.as_view(),
+        name="auth-switch-organization",
+    ),
+]
+
+social_urlpatterns = [
+    path("connect", apis.SocialConnectApi.as_view(), name="social-connect"),
+    path("accounts", apis.SocialAccountListApi.as_view(), name="social-account-list"),
+    path(
+        "accounts/<str:account_id>",
+        apis.SocialAccountDetailApi.as_view(),
+        name="social-account-detail",
+    ),
+]

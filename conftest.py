@@ -1,0 +1,65 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.authentication import tokens_for_membership
+from accounts.models import Role
+from accounts.tests.factories import MembershipFactory, OrganizationFactory, SocialAccountFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttles and rate limits live in the (real Redis) cache: each test starts clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="Acme Corp")
+
+
+@pytest.fixture
+def other_organization(db):
+    return OrganizationFactory(name="Globex")
+
+
+def client_for(membership) -> APIClient:
+    client = APIClient()
+    token = tokens_for_membership(membership)["accessToken"]
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.fixture
+def membership_with_role(organization):
+    def make(role: str = Role.ADMIN, org=None):
+        return MembershipFactory(organization=org or organization, role=role)
+
+    return make
+
+
+@pytest.fixture
+def admin_membership(membership_with_role):
+    return membership_with_role(Role.ADMIN)
+
+
+@pytest.fixture
+def api(admin_membership) -> APIClient:
+    """A client signed in as an admin of `organization`."""
+    return client_for(admin_membership)
+
+
+@pytest.fixture
+def account_factory(organization):
+    def make(**kwargs):
+        kwargs.setdefault("organization", organization)
+        return SocialAccountFactory(**kwargs)
+
+    return make

@@ -1,0 +1,3 @@
+from vchata_social.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,26 @@
+"""The success envelope shared by every endpoint, and helpers to describe it in OpenAPI."""
+
+from rest_framework import serializers
+from rest_framework.response import Response
+
+
+def envelope(message: str, *, status: int = 200, **resources) -> Response:
+    """`{"success": true, <resource>: …, "message": "…"}`: resources keep their order."""
+    return Response({"success": True, **resources, "message": message}, status=status)
+
+
+def envelope_schema(name: str, **resources: serializers.Field) -> type[serializers.Serializer]:
+    """A serializer class describing an envelope, for the OpenAPI schema only."""
+    fields = {
+        "success": serializers.BooleanField(default=True),
+        **resources,
+        "message": serializers.CharField(),
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+class ErrorEnvelopeSerializer(serializers.Serializer):
+    success = serializers.BooleanField(default=False)
+    statusCode = serializers.IntegerField()  # noqa: N815 - the API's JSON key
+    message = serializers.JSONField(help_text="A message, or a list of messages")
+    error = serializers.CharField(help_text="The HTTP reason phrase")

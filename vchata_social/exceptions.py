@@ -1,0 +1,131 @@
+"""Every error leaves the service in one envelope:
+`{"success": false, "statusCode": N, "message": "…" or ["…"], "error": "<reason phrase>"}`.
+
+DRF's exceptions, our typed application errors, Django's 404 and anything unhandled all
+pass through here, so a client never sees a stack trace or another shape.
+"""
+
+import logging
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from vchata_social.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+# Fragments that follow the field name: "platform is required".
+_CODE_FRAGMENTS = {
+    "required": "is required",
+    "null": "must not be null",
+    "blank": "must not be empty",
+    "not_a_list": "must be a list",
+    "empty": "must not be empty",
+}
+
+
+def error_body(status_code: int, message: str | list[str]) -> dict:
+    return {
+        "success": False,
+        "statusCode": status_code,
+        "message": message,
+        "error": HTTPStatus(status_code).phrase,
+    }
+
+
+def error_response(status_code: int, message: str | list[str]) -> JsonResponse:
+    return JsonResponse(error_body(status_code, message), status=status_code)
+
+
+def envelope_exception_handler(exc: Exception, context: dict) -> Response:
+    status_code, message = _status_and_message(exc)
+    if status_code >= 500 and not isinstance(exc, ApplicationError):
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+    response = Response(error_body(status_code, message), status=status_code)
+    for header in ("Retry-After", "WWW-Authenticate"):
+        value = _header(exc, header)
+        if value:
+            response[header] = value
+    return response
+
+
+def _status_and_message(exc: Exception) -> tuple[int, str | list[str]]:
+    if isinstance(exc, ApplicationError):
+        return exc.status_code, exc.message
+    if isinstance(exc, drf.ValidationError):
+        return 400, validation_messages(exc.detail)
+    if isinstance(exc, drf.ParseError):
+        return 400, _plain_text(exc.detail)
+    if isinstance(exc, drf.UnsupportedMediaType):
+        return 415, "Request body must be JSON (Content-Type: application/json)"
+    if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+        return 401, _auth_message(exc)
+    if isinstance(exc, drf.APIException):
+        return exc.status_code, _plain_text(exc.detail)
+    if isinstance(exc, Http404):
+        return 404, "Resource not found"
+    if isinstance(exc, DjangoPermissionDenied):
+        return 403, "Insufficient permissions for this operation"
+    if isinstance(exc, RequestDataTooBig):
+        return 400, "Request body is too large"
+    if isinstance(exc, SuspiciousOperation):
+        return 400, "Bad request"
+    return 500, "Internal server error"
+
+
+def _auth_message(exc: drf.APIException) -> str:
+    if isinstance(exc, drf.NotAuthenticated):
+        return "Authentication credentials were not provided"
+    detail = exc.detail
+    if isinstance(detail, dict) and "detail" in detail:
+        # simplejwt's token errors carry a dict of details; the summary is enough.
+        return "Invalid or expired access token"
+    return _plain_text(detail)
+
+
+def _header(exc: Exception, name: str) -> str | None:
+    if name == "Retry-After":
+        wait = getattr(exc, "wait", None) or getattr(exc, "retry_after", None)
+        return str(int(wait) + 1) if wait else None
+    return getattr(exc, "auth_header", None)
+
+
+def _plain_text(detail) -> str:
+    return str(detail).rstrip(".")
+
+
+def validation_messages(detail, prefix: str = "") -> list[str]:
+    """Flatten DRF's nested error detail into sentences that start with the field name."""
+    if isinstance(detail, dict):
+        messages = []
+        for field, inner in detail.items():
+            name = "" if field in ("non_field_errors", "detail") else f"{prefix}{field}"
+            messages.extend(validation_messages(inner, f"{name}." if name else prefix))
+        return messages
+    if isinstance(detail, list):
+        return [message for item in detail for message in validation_messages(item, prefix)]
+    return [_sentence(prefix.rstrip("."), detail)]
+
+
+def _sentence(field: str, detail) -> str:
+    """Our own messages are written as fragments ("must be a valid token"); DRF's default
+    sentences are replaced by a fragment where we have one, else lower-cased."""
+    text = _plain_text(detail)
+    if not field:
+        return text
+    if text[:1].isupper():
+        fragment = _CODE_FRAGMENTS.get(getattr(detail, "code", None))
+        text = fragment or text[0].lower() + text[1:]
+    return f"{field} {text}"
+
+
+def not_found_view(request, exception=None):
+    return error_response(404, "Resource not found")
+
+
+def server_error_view(request):
+    return error_response(500, "Internal server error")

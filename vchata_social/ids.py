@@ -1,0 +1,34 @@
+"""Opaque, prefixed primary keys (`org_…`, `social_…`): they say what they name and give
+away nothing about how many rows exist."""
+
+import secrets
+import string
+
+from django.db import models
+
+_ALPHABET = string.ascii_lowercase + string.digits
+_RANDOM_LENGTH = 16  # about 82 bits: collisions are not a practical concern
+
+
+def new_prefixed_id(prefix: str) -> str:
+    random_part = "".join(secrets.choice(_ALPHABET) for _ in range(_RANDOM_LENGTH))
+    return f"{prefix}_{random_part}"
+
+
+class PrefixedIdField(models.CharField):
+    """A CharField primary key whose default is a new id with the given prefix."""
+
+    def __init__(self, *args, prefix: str, **kwargs):
+        self.prefix = prefix
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("primary_key", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["prefix"] = self.prefix
+        return name, path, args, kwargs
+
+    def get_default(self):
+        return new_prefixed_id(self.prefix)

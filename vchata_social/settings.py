@@ -1,0 +1,238 @@
+"""Settings, all read from the environment (see .env.example for every variable).
+
+With nothing set, the service runs on embedded defaults for local use: SQLite, a
+local-memory cache and Celery tasks run in-process. Production sets DATABASE_URL,
+REDIS_URL and real keys; with DEBUG off the example keys are refused at start.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# The example keys from .env.example: fine on a laptop, refused in production.
+EXAMPLE_SECRET_KEY = "example-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+EXAMPLE_CRYPTOGRAPHY_KEY = "example-cryptography-key-change-me-0123456789abcdef"
+EXAMPLE_JWT_SIGNING_KEY = "example-jwt-signing-key-change-me-0123456789abcdef"
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default=EXAMPLE_SECRET_KEY)
+CRYPTOGRAPHY_KEY = env.str("CRYPTOGRAPHY_KEY", default=EXAMPLE_CRYPTOGRAPHY_KEY)
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=EXAMPLE_JWT_SIGNING_KEY)
+
+
+def _refuse_example_keys() -> None:
+    example_keys = {
+        "SECRET_KEY": (SECRET_KEY, EXAMPLE_SECRET_KEY),
+        "CRYPTOGRAPHY_KEY": (CRYPTOGRAPHY_KEY, EXAMPLE_CRYPTOGRAPHY_KEY),
+        "JWT_SIGNING_KEY": (JWT_SIGNING_KEY, EXAMPLE_JWT_SIGNING_KEY),
+    }
+    unsafe = [name for name, (value, example) in example_keys.items() if value == example]
+    if unsafe:
+        raise ImproperlyConfigured(
+            f"DEBUG is off but {', '.join(unsafe)} still hold the example values; "
+            "set real secrets in the environment (or DEBUG=true for local use)."
+        )
+
+
+if not DEBUG:
+    _refuse_example_keys()
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# How many reverse proxies stand in front of the service; the client IP recorded in the
+# audit log is read from X-Forwarded-For only as far as these proxies vouch for it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "accounts",
+    "analytics",
+    "webhooks",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "vchata_social.urls"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "vchata_social.wsgi.application"
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="vchata"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Bodies larger than this are refused with 400 before they are parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+# --- API -------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.OrganizationJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["vchata_social.permissions.HasOrganizationRole"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["vchata_social.parsers.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "vchata_social.exceptions.envelope_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "vchata_social.schema.EnvelopeAutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
+    "DEFAULT_THROTTLE_RATES": {"auth": env.str("AUTH_THROTTLE_RATE", default="20/min")},
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "ALGORITHM": "HS256",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "VChata Social API",
+    "DESCRIPTION": "Connect an organization's social media accounts, keep their tokens "
+    "fresh, and read their pages, posts and analytics.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
+
+# --- Celery ----------------------------------------------------------------------------
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
+# Without a broker there is no worker to run tasks, so they run in the calling process.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+
+# --- Platforms -------------------------------------------------------------------------
+# App credentials and base URLs of every platform, so that the clients can also run
+# against a local stand-in server. Variables: SOCIAL_<PLATFORM>_<NAME>.
+
+
+def _platform(name: str, **base_urls: str) -> dict:
+    prefix = f"SOCIAL_{name}_"
+    settings = {
+        "CLIENT_ID": env.str(f"{prefix}CLIENT_ID", default=""),
+        "CLIENT_SECRET": env.str(f"{prefix}CLIENT_SECRET", default=""),
+    }
+    for key, default in base_urls.items():
+        settings[key] = env.str(f"{prefix}{key}", default=default).rstrip("/")
+    return settings
+
+
+SOCIAL_PLATFORMS = {
+    "FACEBOOK": _platform("FACEBOOK", GRAPH_URL="https://graph.facebook.com/v23.0"),
+    "INSTAGRAM": _platform("INSTAGRAM", GRAPH_URL="https://graph.instagram.com"),
+    "TIKTOK": _platform("TIKTOK", API_URL="https://open.tiktokapis.com"),
+    "TWITTER": _platform("TWITTER", API_URL="https://api.x.com"),
+    "LINKEDIN": _platform(
+        "LINKEDIN",
+        API_URL="https://api.linkedin.com/rest",
+        OAUTH_URL="https://www.linkedin.com/oauth/v2",
+    ),
+    "YOUTUBE": _platform(
+        "YOUTUBE",
+        OAUTH_URL="https://oauth2.googleapis.com",
+        API_URL="https://www.googleapis.com/youtube/v3",
+        ANALYTICS_URL="https://youtubeanalytics.googleapis.com/v2",
+    ),
+}
+SOCIAL_LINKEDIN_API_VERSION = env.str("SOCIAL_LINKEDIN_API_VERSION", default="202511")
+
+# Outbound HTTP to the platforms.
+PLATFORM_HTTP_CONNECT_TIMEOUT = env.float("PLATFORM_HTTP_CONNECT_TIMEOUT", default=3.05)
+PLATFORM_HTTP_READ_TIMEOUT = env.float("PLATFORM_HTTP_READ_TIMEOUT", default=15.0)
+PLATFORM_HTTP_MAX_RETRIES = env.int("PLATFORM_HTTP_MAX_RETRIES", default=3)
+PLATFORM_HTTP_BACKOFF_SECONDS = env.float("PLATFORM_HTTP_BACKOFF_SECONDS", default=0.5)
+PLATFORM_HTTP_MAX_BACKOFF_SECONDS = env.float("PLATFORM_HTTP_MAX_BACKOFF_SECONDS", default=30.0)
+PLATFORM_RATE_LIMIT_PER_MINUTE = env.int("PLATFORM_RATE_LIMIT_PER_MINUTE", default=60)
+
+# --- Logging ---------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

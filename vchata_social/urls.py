@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.urls import auth_urlpatterns, social_urlpatterns
+from vchata_social.health import healthz
+
+urlpatterns = [
+    path("auth/", include(auth_urlpatterns)),
+    path("social/", include(social_urlpatterns)),
+    path("healthz", healthz, name="healthz"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "vchata_social.exceptions.not_found_view"
+handler500 = "vchata_social.exceptions.server_error_view"
