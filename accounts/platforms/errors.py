@@ -31,9 +31,10 @@ class PlatformRateLimited(PlatformUnavailable):
 
 class ReauthRequired(PlatformError):
     """Permanent: the token or refresh token is expired, revoked or invalid.
-    Only a new authorization by the user fixes it."""
+    Only a new authorization by the user fixes it. 409, not 401: the caller's own session
+    is fine, it is the account's state that forbids the operation."""
 
-    status_code = 401
+    status_code = 409
     default_message = "The platform rejected the account's token; reconnect the account"
 
 
