@@ -1,8 +1,14 @@
 """Staff views over the same models. Tokens are never a field here: not shown, not editable."""
 
-from django.contrib import admin
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.utils import timezone
 
 from accounts.models import AuditLog, Membership, Organization, SocialAccount
+from accounts.platforms.errors import PlatformError
+from accounts.services import Actor, social_account_refresh_token, social_account_validate_token
+from vchata_social.requests import client_ip
 
 
 class MembershipInline(admin.TabularInline):
@@ -19,6 +25,62 @@ class OrganizationAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
 
 
+class TokenExpiryFilter(admin.SimpleListFilter):
+    title = "token expiry"
+    parameter_name = "token_expiry"
+    WINDOWS = {"1d": timedelta(days=1), "7d": timedelta(days=7)}
+
+    def lookups(self, request, model_admin):
+        return [
+            ("expired", "Expired"),
+            ("1d", "Within a day"),
+            ("7d", "Within a week"),
+            ("refresh_30d", "Refresh token dies within 30 days"),
+            ("never", "No expiry"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        value = self.value()
+        if value == "expired":
+            return queryset.filter(token_expires_at__lte=now)
+        if value in self.WINDOWS:
+            return queryset.filter(
+                token_expires_at__gt=now, token_expires_at__lte=now + self.WINDOWS[value]
+            )
+        if value == "refresh_30d":
+            return queryset.filter(refresh_token_expires_at__lte=now + timedelta(days=30))
+        if value == "never":
+            return queryset.filter(token_expires_at__isnull=True)
+        return queryset
+
+
+def _run_for_each(modeladmin, request, queryset, operation, done: str) -> None:
+    """Run a token service per selected account; one failure does not stop the rest."""
+    actor = Actor(user=request.user, ip_address=client_ip(request))
+    succeeded, failed = 0, []
+    for account_id in queryset.values_list("pk", flat=True):
+        try:
+            operation(account_id=account_id, actor=actor)
+            succeeded += 1
+        except PlatformError as error:
+            failed.append(f"{account_id}: {error.message}")
+    if succeeded:
+        modeladmin.message_user(request, f"{done} {succeeded} account(s).", messages.SUCCESS)
+    for failure in failed:
+        modeladmin.message_user(request, failure, messages.ERROR)
+
+
+@admin.action(description="Refresh the tokens of the selected accounts")
+def refresh_tokens(modeladmin, request, queryset):
+    _run_for_each(modeladmin, request, queryset, social_account_refresh_token, "Refreshed")
+
+
+@admin.action(description="Validate the tokens of the selected accounts")
+def validate_tokens(modeladmin, request, queryset):
+    _run_for_each(modeladmin, request, queryset, social_account_validate_token, "Validated")
+
+
 @admin.register(SocialAccount)
 class SocialAccountAdmin(admin.ModelAdmin):
     list_display = [
@@ -26,12 +88,15 @@ class SocialAccountAdmin(admin.ModelAdmin):
         "platform",
         "platform_user_name",
         "organization",
+        "status",
         "is_active",
         "token_expires_at",
+        "refresh_token_expires_at",
         "last_sync_at",
         "disconnected_at",
     ]
-    list_filter = ["platform", "is_active", "organization"]
+    list_filter = ["status", TokenExpiryFilter, "platform", "is_active", "organization"]
+    actions = [refresh_tokens, validate_tokens]
     search_fields = ["id", "platform_user_id", "platform_user_name", "platform_user_email"]
     list_select_related = ["organization"]
     exclude = SocialAccount.SECRET_FIELDS
@@ -40,7 +105,13 @@ class SocialAccountAdmin(admin.ModelAdmin):
         "organization",
         "platform",
         "platform_user_id",
+        "status",
         "token_expires_at",
+        "refresh_token_expires_at",
+        "token_refreshed_at",
+        "token_validated_at",
+        "token_is_valid",
+        "token_refresh_failures",
         "last_sync_at",
         "stats_total_posts",
         "stats_total_followers",

@@ -1,17 +1,21 @@
 """The accounts API: thin views that validate, call one service or selector, and answer
 in the envelope."""
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.serializers import (
+    AccountTokenRefreshSerializer,
     SocialAccountConnectSerializer,
     SocialAccountFilterSerializer,
     SocialAccountSerializer,
     SocialAccountUpdateSerializer,
     SocialAccountWithStatsSerializer,
+    TokenInfoSerializer,
+    TokenValidationSerializer,
 )
 from vchata_social.api import envelope, envelope_schema
 from vchata_social.pagination import EnvelopeLimitOffsetPagination
@@ -94,6 +98,7 @@ def _filter_kwargs(validated: dict) -> dict:
     return {
         "platform": validated.get("platform"),
         "is_active": validated.get("isActive"),
+        "status": validated.get("status"),
     }
 
 
@@ -147,3 +152,43 @@ class SocialAccountDetailApi(APIView):
         account = self.get_account(request, account_id)
         services.social_account_disconnect(account=account, actor=actor_of(request))
         return envelope("Social account disconnected successfully")
+
+
+class SocialAccountRefreshTokenApi(APIView):
+    @extend_schema(
+        request=AccountTokenRefreshSerializer,
+        responses={200: envelope_schema("AccountTokenRefreshed", tokenInfo=TokenInfoSerializer())},
+        summary="Refresh the account's access token (the stored refresh token by default)",
+    )
+    def post(self, request, account_id: str):
+        account = selectors.social_account_get(
+            organization=request.auth.organization, account_id=account_id
+        )
+        payload = AccountTokenRefreshSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        outcome = services.social_account_refresh_token(
+            account_id=account.pk,
+            actor=actor_of(request),
+            refresh_token=payload.validated_data.get("refreshToken"),
+        )
+        return envelope(
+            "Access token refreshed successfully",
+            tokenInfo=TokenInfoSerializer(outcome.account).data,
+        )
+
+
+class SocialAccountValidateTokenApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: envelope_schema("TokenValidated", validation=TokenValidationSerializer())},
+        summary="Validate the account's access token and read its granted permissions",
+    )
+    def post(self, request, account_id: str):
+        account = selectors.social_account_get(
+            organization=request.auth.organization, account_id=account_id
+        )
+        validation = services.social_account_validate_token(
+            account_id=account.pk, actor=actor_of(request)
+        )
+        result = TokenValidationSerializer(validation, context={"validated_at": timezone.now()})
+        return envelope("Token validated successfully", validation=result.data)

@@ -33,7 +33,7 @@ class TokenObtainSerializer(serializers.Serializer):
     organizationId = serializers.CharField(max_length=32, required=False)  # noqa: N815
 
 
-class TokenRefreshSerializer(serializers.Serializer):
+class SessionRefreshSerializer(serializers.Serializer):
     refreshToken = serializers.CharField(max_length=2048)  # noqa: N815
 
 
@@ -70,12 +70,12 @@ class TokenRefreshApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        request=TokenRefreshSerializer,
-        responses={200: envelope_schema("TokenRefreshed", tokens=TokensSerializer())},
+        request=SessionRefreshSerializer,
+        responses={200: envelope_schema("SessionRefreshed", tokens=TokensSerializer())},
         auth=[],
     )
     def post(self, request):
-        payload = TokenRefreshSerializer(data=request.data)
+        payload = SessionRefreshSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
             refresh = RefreshToken(payload.validated_data["refreshToken"])

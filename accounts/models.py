@@ -63,6 +63,12 @@ class Membership(models.Model):
         return self.role in self.WRITE_ROLES
 
 
+class AccountStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", "Active"
+    # The platform refused the token for good: only the user reconnecting fixes it.
+    REAUTH_REQUIRED = "REAUTH_REQUIRED", "Re-authorization required"
+
+
 class SocialAccountQuerySet(models.QuerySet):
     def connected(self) -> "SocialAccountQuerySet":
         return self.filter(disconnected_at__isnull=True)
@@ -89,10 +95,21 @@ class SocialAccount(models.Model):
     platform_user_email = models.EmailField(max_length=254, blank=True)
     permissions = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+    )
 
     access_token = encrypted_text()
     refresh_token = encrypted_text(null=True, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    # Where the platform says when the refresh token itself dies (LinkedIn, TikTok), so
+    # that a forced re-authorization can be seen coming.
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    token_refreshed_at = models.DateTimeField(null=True, blank=True)
+    token_validated_at = models.DateTimeField(null=True, blank=True)
+    token_is_valid = models.BooleanField(null=True, blank=True)
+    # Transient refresh failures in a row; reset by the next success.
+    token_refresh_failures = models.PositiveIntegerField(default=0)
 
     last_sync_at = models.DateTimeField(null=True, blank=True)
     # A summary written by each sync, so the busiest read stays on one table.
@@ -120,7 +137,13 @@ class SocialAccount(models.Model):
                 fields=["organization", "platform", "created_at"],
                 condition=Q(disconnected_at__isnull=True),
                 name="social_account_org_listing",
-            )
+            ),
+            # The refresh schedule's query: due tokens of accounts that can still refresh.
+            models.Index(
+                fields=["platform", "token_expires_at"],
+                condition=Q(disconnected_at__isnull=True, status="ACTIVE"),
+                name="social_account_refresh_due",
+            ),
         ]
         ordering = ["created_at", "id"]
 

@@ -1,17 +1,28 @@
-"""Reads. Every selector takes the organization: nothing leaves its tenant."""
+"""Reads. Every selector serving a request takes the organization: nothing leaves its
+tenant. The schedule's selectors, which work across organizations, say so in their name."""
 
-from django.db.models import QuerySet
+from datetime import datetime, timedelta
 
-from accounts.models import Membership, Organization, SocialAccount
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import AccountStatus, Membership, Organization, SocialAccount
 from vchata_social.errors import NotFound
 
 
 def social_account_list(
-    *, organization: Organization, platform: str | None = None, is_active: bool | None = None
+    *,
+    organization: Organization,
+    platform: str | None = None,
+    is_active: bool | None = None,
+    status: str | None = None,
 ) -> QuerySet[SocialAccount]:
     accounts = SocialAccount.objects.for_organization(organization).without_secrets()
     if platform:
         accounts = accounts.filter(platform=platform)
+    if status:
+        accounts = accounts.filter(status=status)
     if is_active is not None:
         accounts = accounts.filter(is_active=is_active)
     return accounts
@@ -41,3 +52,13 @@ def membership_default(*, user_id: int) -> Membership | None:
         .order_by("created_at", "id")
         .first()
     )
+
+
+def social_accounts_due_for_refresh(*, now: datetime | None = None) -> QuerySet[SocialAccount]:
+    """Across organizations: accounts whose token expires within its platform's lead time.
+    One query, on the `social_account_refresh_due` partial index."""
+    now = now or timezone.now()
+    due = Q()
+    for platform, lead in settings.TOKEN_REFRESH_LEAD_SECONDS.items():
+        due |= Q(platform=platform, token_expires_at__lte=now + timedelta(seconds=lead))
+    return SocialAccount.objects.connected().filter(due, status=AccountStatus.ACTIVE).order_by()

@@ -2,9 +2,10 @@
 
 import re
 
+from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.models import Platform, SocialAccount
+from accounts.models import AccountStatus, Platform, SocialAccount
 
 PLATFORM_CHOICE_ERROR = "must be one of " + ", ".join(Platform.values)
 # Printable ASCII without spaces: what every platform's bearer token is made of.
@@ -118,6 +119,11 @@ class SocialAccountSerializer(serializers.ModelSerializer):
     platformUserEmail = serializers.SerializerMethodField()  # noqa: N815
     permissions = serializers.ListField(child=serializers.CharField())
     isActive = serializers.BooleanField(source="is_active")  # noqa: N815
+    status = serializers.CharField()
+    tokenExpiresAt = serializers.DateTimeField(source="token_expires_at")  # noqa: N815
+    refreshTokenExpiresAt = serializers.DateTimeField(  # noqa: N815
+        source="refresh_token_expires_at"
+    )
     lastSyncAt = serializers.DateTimeField(source="last_sync_at")  # noqa: N815
     createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
     updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
@@ -133,6 +139,9 @@ class SocialAccountSerializer(serializers.ModelSerializer):
             "platformUserEmail",
             "permissions",
             "isActive",
+            "status",
+            "tokenExpiresAt",
+            "refreshTokenExpiresAt",
             "lastSyncAt",
             "createdAt",
             "updatedAt",
@@ -156,3 +165,58 @@ class SocialAccountFilterSerializer(serializers.Serializer):
 
     platform = PlatformField(required=False)
     isActive = serializers.BooleanField(required=False, allow_null=True, default=None)  # noqa: N815
+    status = serializers.ChoiceField(
+        choices=AccountStatus.choices,
+        required=False,
+        error_messages={"invalid_choice": "must be one of " + ", ".join(AccountStatus.values)},
+    )
+
+
+class AccountTokenRefreshSerializer(serializers.Serializer):
+    refreshToken = token_field(required=False, allow_null=True)  # noqa: N815
+
+    validate_refreshToken = staticmethod(validate_token_text)  # noqa: N815
+
+
+def masked(token: str | None) -> str | None:
+    """A preview that identifies a token without disclosing it: at most 8 characters, and
+    never more than a quarter of the token."""
+    if not token:
+        return None
+    return token[: min(8, len(token) // 4)] + "..."
+
+
+class TokenInfoSerializer(serializers.Serializer):
+    accessToken = serializers.SerializerMethodField()  # noqa: N815
+    refreshToken = serializers.SerializerMethodField()  # noqa: N815
+    expiresIn = serializers.SerializerMethodField()  # noqa: N815
+    tokenType = serializers.SerializerMethodField()  # noqa: N815
+    refreshedAt = serializers.DateTimeField(source="token_refreshed_at")  # noqa: N815
+    refreshTokenExpiresAt = serializers.DateTimeField(  # noqa: N815
+        source="refresh_token_expires_at"
+    )
+
+    def get_accessToken(self, account) -> str | None:  # noqa: N802
+        return masked(account.access_token)
+
+    def get_refreshToken(self, account) -> str | None:  # noqa: N802
+        return masked(account.refresh_token)
+
+    def get_expiresIn(self, account) -> int | None:  # noqa: N802
+        if account.token_expires_at is None:
+            return None
+        return max(0, int((account.token_expires_at - timezone.now()).total_seconds()))
+
+    def get_tokenType(self, account) -> str:  # noqa: N802
+        return "bearer"
+
+
+class TokenValidationSerializer(serializers.Serializer):
+    isValid = serializers.BooleanField(source="is_valid")  # noqa: N815
+    expiresAt = serializers.DateTimeField(source="expires_at")  # noqa: N815
+    permissions = serializers.ListField(child=serializers.CharField(), source="scopes")
+    platformUserId = serializers.CharField(source="platform_user_id")  # noqa: N815
+    validatedAt = serializers.SerializerMethodField()  # noqa: N815
+
+    def get_validatedAt(self, validation) -> str:  # noqa: N802
+        return serializers.DateTimeField().to_representation(self.context["validated_at"])

@@ -3,11 +3,15 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from accounts.models import AuditLog, Membership, Organization, Role, SocialAccount
+from accounts.models import AccountStatus, AuditLog, Membership, Organization, Role, SocialAccount
+from accounts.platforms import get_client
+from accounts.platforms.base import Credentials, PlatformClient, TokenGrant, TokenValidation
+from accounts.platforms.errors import PlatformError, PlatformUnavailable, ReauthRequired
 from vchata_social.errors import Conflict
 
 
@@ -146,3 +150,167 @@ def social_account_disconnect(*, account: SocialAccount, actor: Actor) -> None:
         action="social_account.disconnect",
         target=account,
     )
+
+
+# --- Tokens -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenRefreshOutcome:
+    account: SocialAccount
+    # False when no platform call was made: a sibling refreshed while we waited for the
+    # lock, or (for the schedule) the token was no longer due.
+    refreshed: bool
+
+
+def credentials_of(account: SocialAccount, refresh_token: str | None = None) -> Credentials:
+    return Credentials(
+        account_key=account.pk,
+        access_token=account.access_token,
+        refresh_token=refresh_token or account.refresh_token,
+        platform_user_id=account.platform_user_id,
+    )
+
+
+def token_refresh_due(account: SocialAccount, *, now=None) -> bool:
+    if account.token_expires_at is None:
+        return False
+    lead = timedelta(seconds=settings.TOKEN_REFRESH_LEAD_SECONDS[account.platform])
+    return account.token_expires_at <= (now or timezone.now()) + lead
+
+
+def social_account_refresh_token(
+    *,
+    account_id: str,
+    actor: Actor,
+    refresh_token: str | None = None,
+    only_if_due: bool = False,
+) -> TokenRefreshOutcome:
+    """Refresh one account's token, calling the platform at most once however many callers
+    race: the row lock serialises them, and each re-checks after the wait whether a sibling
+    already refreshed. A rotated refresh token is stored in the same transaction.
+
+    `refresh_token` (from the API body) is tried instead of the stored one; its failure says
+    nothing of the stored token, so only the stored token's rejection marks the account
+    REAUTH_REQUIRED. Raises ReauthRequired, PlatformUnavailable, PlatformRateLimited…"""
+    requested_at = timezone.now()
+    with transaction.atomic():
+        account = SocialAccount.objects.select_for_update().get(pk=account_id)
+        if _refreshed_since(account, requested_at) or (
+            only_if_due and not token_refresh_due(account)
+        ):
+            return TokenRefreshOutcome(account=account, refreshed=False)
+        if account.status == AccountStatus.REAUTH_REQUIRED and not refresh_token:
+            raise ReauthRequired()
+        try:
+            grant = get_client(account.platform).refresh_token(
+                credentials_of(account, refresh_token)
+            )
+        except PlatformError as error:
+            failure = error
+        else:
+            _apply_grant(account, grant, used_refresh_token=refresh_token)
+            audit_log_record(
+                organization_id=account.organization_id,
+                actor=actor,
+                action="social_account.token_refresh",
+                target=account,
+                details={"rotated": grant.refresh_token is not None},
+            )
+            return TokenRefreshOutcome(account=account, refreshed=True)
+    # Recorded after the lock's transaction, so that raising does not roll the record back.
+    _record_refresh_failure(
+        account_id=account_id, actor=actor, failure=failure, stored_token_used=not refresh_token
+    )
+    raise failure
+
+
+def _record_refresh_failure(
+    *, account_id: str, actor: Actor, failure: PlatformError, stored_token_used: bool
+) -> None:
+    if isinstance(failure, ReauthRequired) and stored_token_used:
+        social_account_mark_reauth_required(
+            account_id=account_id, actor=actor, reason=str(failure.message)
+        )
+    elif isinstance(failure, PlatformUnavailable):
+        SocialAccount.objects.filter(pk=account_id).update(
+            token_refresh_failures=models.F("token_refresh_failures") + 1
+        )
+
+
+def _refreshed_since(account: SocialAccount, moment) -> bool:
+    return account.token_refreshed_at is not None and account.token_refreshed_at >= moment
+
+
+def _apply_grant(
+    account: SocialAccount, grant: TokenGrant, *, used_refresh_token: str | None
+) -> None:
+    now = timezone.now()
+    account.access_token = grant.access_token
+    # Never overwrite a refresh token with nothing: Google and others omit it on refresh.
+    kept_refresh_token = grant.refresh_token or used_refresh_token or account.refresh_token
+    account.refresh_token = kept_refresh_token
+    account.token_expires_at = _expiry(grant.expires_in)
+    if grant.refresh_expires_in:
+        account.refresh_token_expires_at = _expiry(grant.refresh_expires_in)
+    if grant.scopes:
+        account.permissions = grant.scopes
+    account.token_refreshed_at = now
+    account.token_is_valid = True
+    account.token_refresh_failures = 0
+    account.status = AccountStatus.ACTIVE
+    account.save()
+
+
+@transaction.atomic
+def social_account_mark_reauth_required(*, account_id: str, actor: Actor, reason: str) -> None:
+    account = SocialAccount.objects.without_secrets().select_for_update().get(pk=account_id)
+    if account.status == AccountStatus.REAUTH_REQUIRED:
+        return
+    account.status = AccountStatus.REAUTH_REQUIRED
+    account.token_is_valid = False
+    account.save(update_fields=["status", "token_is_valid", "updated_at"])
+    audit_log_record(
+        organization_id=account.organization_id,
+        actor=actor,
+        action="social_account.reauth_required",
+        target=account,
+        details={"reason": reason},
+    )
+
+
+def social_account_validate_token(*, account_id: str, actor: Actor) -> TokenValidation:
+    """Ask the platform about the current token; store its validity, expiry and scopes.
+    An invalid token of a platform without refresh tokens can only be fixed by the user."""
+    account = SocialAccount.objects.get(pk=account_id)
+    client = get_client(account.platform)
+    validation = client.validate_token(credentials_of(account))
+    with transaction.atomic():
+        _store_validation(account, validation)
+        audit_log_record(
+            organization_id=account.organization_id,
+            actor=actor,
+            action="social_account.token_validate",
+            target=account,
+            details={"isValid": validation.is_valid},
+        )
+    if not validation.is_valid and not _can_refresh(client, account):
+        social_account_mark_reauth_required(
+            account_id=account_id, actor=actor, reason="The platform reports the token invalid"
+        )
+    return validation
+
+
+def _can_refresh(client: PlatformClient, account: SocialAccount) -> bool:
+    return client.refresh_model != "extend" and bool(account.refresh_token)
+
+
+def _store_validation(account: SocialAccount, validation: TokenValidation) -> None:
+    changes = {"token_is_valid": validation.is_valid, "token_validated_at": timezone.now()}
+    if validation.expires_at is not None:
+        changes["token_expires_at"] = validation.expires_at
+    if validation.scopes:
+        changes["permissions"] = validation.scopes
+    SocialAccount.objects.filter(pk=account.pk).update(**changes, updated_at=timezone.now())
+    for name, value in changes.items():
+        setattr(account, name, value)

@@ -16,6 +16,16 @@ social_urlpatterns = [
     path("connect", apis.SocialConnectApi.as_view(), name="social-connect"),
     path("accounts", apis.SocialAccountListApi.as_view(), name="social-account-list"),
     path(
+        "accounts/<str:account_id>/refresh-token",
+        apis.SocialAccountRefreshTokenApi.as_view(),
+        name="social-account-refresh-token",
+    ),
+    path(
+        "accounts/<str:account_id>/validate-token",
+        apis.SocialAccountValidateTokenApi.as_view(),
+        name="social-account-validate-token",
+    ),
+    path(
         "accounts/<str:account_id>",
         apis.SocialAccountDetailApi.as_view(),
         name="social-account-detail",

@@ -170,6 +170,24 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
 }
 
+# --- Token refresh ---------------------------------------------------------------------
+# How often the schedule looks for due tokens, and how long
+# before expiry a token is due on each platform (access tokens live 1 hour on Google,
+# 2 hours on X, 24 hours on TikTok, 60 days on LinkedIn, Facebook and Instagram).
+TOKEN_REFRESH_INTERVAL_SECONDS = env.int("TOKEN_REFRESH_INTERVAL_SECONDS", default=300)
+_DEFAULT_REFRESH_LEADS = {
+    "FACEBOOK": 7 * 24 * 3600,
+    "INSTAGRAM": 7 * 24 * 3600,
+    "LINKEDIN": 7 * 24 * 3600,
+    "TIKTOK": 60 * 60,
+    "TWITTER": 20 * 60,
+    "YOUTUBE": 15 * 60,
+}
+TOKEN_REFRESH_LEAD_SECONDS = {
+    platform: env.int(f"TOKEN_REFRESH_LEAD_{platform}", default=lead)
+    for platform, lead in _DEFAULT_REFRESH_LEADS.items()
+}
+
 # --- Celery ----------------------------------------------------------------------------
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -183,6 +201,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "refresh-due-tokens": {
+        "task": "accounts.tasks.enqueue_due_token_refreshes",
+        "schedule": TOKEN_REFRESH_INTERVAL_SECONDS,
+    },
+}
 
 # --- Platforms -------------------------------------------------------------------------
 # App credentials and base URLs of every platform, so that the clients can also run
@@ -235,4 +259,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # urllib3 logs whole request lines at DEBUG, query strings (and so Meta's tokens) included.
+    "loggers": {"urllib3": {"level": "WARNING"}},
 }

@@ -61,3 +61,43 @@ def test_audit_log_is_read_only(staff_client, organization):
         == 403
     )
     assert AuditLog.objects.filter(pk=log.pk).exists()
+
+
+@pytest.mark.django_db
+def test_staff_refresh_selected_accounts(staff_client, platforms, account_factory):
+    from accounts.platforms.tests.support import REFRESH_CALLS, load_fixture
+
+    good = account_factory(platform="YOUTUBE")
+    dead = account_factory(platform="TIKTOK")
+    platforms.post(REFRESH_CALLS["YOUTUBE"][1], json=load_fixture("youtube", "refresh_success"))
+    platforms.post(
+        REFRESH_CALLS["TIKTOK"][1], status=400, json=load_fixture("tiktok", "invalid_grant")
+    )
+
+    response = staff_client.post(
+        "/admin/accounts/socialaccount/",
+        {"action": "refresh_tokens", "_selected_action": [good.pk, dead.pk]},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Refreshed 1 account(s)." in page
+    assert f"{dead.pk}: The platform rejected".lower() in page.lower()
+    good.refresh_from_db()
+    dead.refresh_from_db()
+    assert good.access_token == "ya29.a0AfH6SMBrefreshedAccessToken"
+    assert dead.status == "REAUTH_REQUIRED"
+    filtered = staff_client.get("/admin/accounts/socialaccount/?status__exact=REAUTH_REQUIRED")
+    assert dead.pk in filtered.content.decode() and good.pk not in filtered.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_filter_by_token_expiry(staff_client, account_factory):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    soon = account_factory(token_expires_at=timezone.now() + timedelta(hours=3))
+    later = account_factory(token_expires_at=timezone.now() + timedelta(days=30))
+    page = staff_client.get("/admin/accounts/socialaccount/?token_expiry=1d").content.decode()
+    assert soon.pk in page and later.pk not in page

@@ -12,6 +12,11 @@ def test_every_setting_read_from_the_environment_is_in_env_example():
         for platform, keys in re.findall(r'_platform\(\s*"(\w+)"((?:[^)]*))\)', settings_source)
         for key in ["CLIENT_ID", "CLIENT_SECRET", *re.findall(r"(\w+_URL)=", keys)]
     }
+    per_platform = {
+        name.replace("{platform}", platform)
+        for name in re.findall(r'env\.\w+\(f"([A-Z_]+\{platform\})"', settings_source)
+        for platform in ("FACEBOOK", "INSTAGRAM", "TIKTOK", "TWITTER", "LINKEDIN", "YOUTUBE")
+    }
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
-    assert platform_vars  # the platform block was understood
-    assert (read | platform_vars) - documented == set()
+    assert platform_vars and per_platform  # the per-platform variables were understood
+    assert (read | platform_vars | per_platform) - documented == set()
