@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from accounts.models import AuditLog, Membership, Organization, SocialAccount
-from accounts.platforms.errors import PlatformError
 from accounts.services import Actor, social_account_refresh_token, social_account_validate_token
+from vchata_social.errors import ApplicationError
 from vchata_social.requests import client_ip
 
 
@@ -63,7 +63,7 @@ def _run_for_each(modeladmin, request, queryset, operation, done: str) -> None:
         try:
             operation(account_id=account_id, actor=actor)
             succeeded += 1
-        except PlatformError as error:
+        except ApplicationError as error:
             failed.append(f"{account_id}: {error.message}")
     if succeeded:
         modeladmin.message_user(request, f"{done} {succeeded} account(s).", messages.SUCCESS)

@@ -12,7 +12,7 @@ from accounts.models import AccountStatus, AuditLog, Membership, Organization, R
 from accounts.platforms import get_client
 from accounts.platforms.base import Credentials, PlatformClient, TokenGrant, TokenValidation
 from accounts.platforms.errors import PlatformError, PlatformUnavailable, ReauthRequired
-from vchata_social.errors import Conflict
+from vchata_social.errors import Conflict, NotFound
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ def social_account_refresh_token(
     REAUTH_REQUIRED. Raises ReauthRequired, PlatformUnavailable, PlatformRateLimited…"""
     requested_at = timezone.now()
     with transaction.atomic():
-        account = SocialAccount.objects.select_for_update().get(pk=account_id)
+        account = _connected_account(SocialAccount.objects.select_for_update(), account_id)
         if _refreshed_since(account, requested_at) or (
             only_if_due and not token_refresh_due(account)
         ):
@@ -236,6 +236,14 @@ def _record_refresh_failure(
         SocialAccount.objects.filter(pk=account_id).update(
             token_refresh_failures=models.F("token_refresh_failures") + 1
         )
+
+
+def _connected_account(queryset, account_id: str) -> SocialAccount:
+    """A disconnected account holds no token: there is nothing to refresh or validate."""
+    try:
+        return queryset.connected().get(pk=account_id)
+    except SocialAccount.DoesNotExist:
+        raise NotFound("Social account not found") from None
 
 
 def _refreshed_since(account: SocialAccount, moment) -> bool:
@@ -282,7 +290,7 @@ def social_account_mark_reauth_required(*, account_id: str, actor: Actor, reason
 def social_account_validate_token(*, account_id: str, actor: Actor) -> TokenValidation:
     """Ask the platform about the current token; store its validity, expiry and scopes.
     An invalid token of a platform without refresh tokens can only be fixed by the user."""
-    account = SocialAccount.objects.get(pk=account_id)
+    account = _connected_account(SocialAccount.objects.all(), account_id)
     client = get_client(account.platform)
     validation = client.validate_token(credentials_of(account))
     with transaction.atomic():

@@ -6,10 +6,10 @@ import random
 
 from celery import shared_task
 
-from accounts.models import SocialAccount
 from accounts.platforms.errors import PlatformRateLimited, PlatformUnavailable, ReauthRequired
 from accounts.selectors import social_accounts_due_for_refresh
 from accounts.services import SYSTEM, social_account_refresh_token
+from vchata_social.errors import NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def refresh_social_account_token(self, account_id: str) -> str:
         outcome = social_account_refresh_token(
             account_id=account_id, actor=SYSTEM, only_if_due=True
         )
-    except SocialAccount.DoesNotExist:
+    except NotFound:
         return "gone"
     except ReauthRequired:
         return "reauth_required"

@@ -31,7 +31,6 @@ from accounts.platforms.base import (
 )
 from accounts.platforms.errors import (
     PlatformError,
-    PlatformPermissionDenied,
     PlatformRateLimited,
     PlatformRequestRejected,
     PlatformUnavailable,
@@ -41,6 +40,7 @@ from accounts.platforms.http import (
     ErrorClassifier,
     from_timestamp,
     json_body,
+    permission_denied,
     request,
     required,
     token_grant_from,
@@ -67,7 +67,7 @@ def meta_error(response: requests.Response) -> PlatformError:
     if code in META_RATE_LIMIT_CODES:
         return PlatformRateLimited(detail)
     if code in META_PERMISSION_CODES:
-        return PlatformPermissionDenied(detail)
+        return permission_denied(response)
     if code in META_TRANSIENT_CODES:
         return PlatformUnavailable(detail)
     return PlatformRequestRejected(detail)

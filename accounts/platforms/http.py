@@ -182,12 +182,39 @@ def _give_up(
     return PlatformUnavailable()
 
 
+MAX_REASON_LENGTH = 300
+
+
+def platform_reason(response: requests.Response) -> str | None:
+    """The platform's own human-readable reason, from whichever error shape it uses: Meta,
+    Google and TikTok `error.message`, X `detail`, LinkedIn `message`, OAuth
+    `error_description`. Cut short: it is shown to API clients."""
+    body = json_body(response)
+    error = body.get("error")
+    candidates = [
+        error.get("message") if isinstance(error, dict) else None,
+        body.get("detail"),
+        body.get("message"),
+        body.get("error_description"),
+    ]
+    reason = next((text for text in candidates if isinstance(text, str) and text.strip()), None)
+    return reason.strip()[:MAX_REASON_LENGTH] if reason else None
+
+
+def permission_denied(response: requests.Response) -> PlatformPermissionDenied:
+    """A refusal for missing scopes, carrying the platform's reason so the user knows which."""
+    reason = platform_reason(response)
+    if reason is None:
+        return PlatformPermissionDenied()
+    return PlatformPermissionDenied(f"The platform refused the operation: {reason}")
+
+
 def classify_by_status(response: requests.Response) -> PlatformError:
     """For APIs whose error body adds nothing to the status: 401, 403, anything else."""
     if response.status_code == 401:
         return ReauthRequired()
     if response.status_code == 403:
-        return PlatformPermissionDenied()
+        return permission_denied(response)
     return PlatformRequestRejected(f"The platform rejected the request ({response.status_code})")
 
 

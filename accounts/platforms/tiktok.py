@@ -40,6 +40,7 @@ from accounts.platforms.http import (
     int_or_none,
     json_body,
     oauth2_error,
+    permission_denied,
     refresh_token_grant,
     request,
     required,
@@ -68,6 +69,8 @@ def tiktok_error(response: requests.Response) -> PlatformError:
     if not isinstance(error, dict):
         return oauth2_error(response)
     code = str(error.get("code"))
+    if API_ERRORS.get(code) is PlatformPermissionDenied:
+        return permission_denied(response)
     # log_id is what TikTok support asks for; it holds nothing secret.
     detail = f"TikTok API error {code[:40]} (log_id {error.get('log_id')})"
     return API_ERRORS.get(code, PlatformRequestRejected)(detail)

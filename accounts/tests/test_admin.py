@@ -101,3 +101,21 @@ def test_staff_filter_by_token_expiry(staff_client, account_factory):
     later = account_factory(token_expires_at=timezone.now() + timedelta(days=30))
     page = staff_client.get("/admin/accounts/socialaccount/?token_expiry=1d").content.decode()
     assert soon.pk in page and later.pk not in page
+
+
+@pytest.mark.django_db
+def test_staff_refresh_of_a_disconnected_account_is_an_error_not_a_crash(
+    staff_client, platforms, account_factory
+):
+    from django.utils import timezone
+
+    gone = account_factory(disconnected_at=timezone.now(), access_token="", refresh_token=None)
+
+    response = staff_client.post(
+        "/admin/accounts/socialaccount/",
+        {"action": "validate_tokens", "_selected_action": [gone.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "social account not found" in response.content.decode().lower()

@@ -167,3 +167,44 @@ def test_readers_may_not_refresh_or_validate(role, membership_with_role, tiktok_
     for action in ("refresh-token", "validate-token"):
         response = client.post(f"/social/accounts/{tiktok_account.pk}/{action}", {}, format="json")
         assert response.status_code == 403
+
+
+# The documented answer of each platform to a refresh with a dead token or refresh token.
+DEAD_TOKEN_ANSWERS = {
+    "FACEBOOK": ("token_expired", 400),
+    "INSTAGRAM": ("token_expired", 400),
+    "TIKTOK": ("invalid_grant", 400),
+    "TWITTER": ("invalid_refresh_token", 400),
+    "LINKEDIN": ("invalid_grant", 400),
+    "YOUTUBE": ("invalid_grant", 400),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("platform", list(DEAD_TOKEN_ANSWERS))
+def test_every_platform_refreshes_through_the_api(api, platforms, account_factory, platform):
+    account = account_factory(platform=platform, refresh_token="stored-refresh-token-0000")
+    success = load_fixture(platform, "refresh_success")
+    method, url = REFRESH_CALLS[platform]
+    platforms.add(method, url, json=success)
+
+    assert refresh(api, account).status_code == 200
+
+    stored = SocialAccount.objects.get(pk=account.pk)
+    assert stored.access_token == success["access_token"]
+    assert stored.refresh_token == success.get("refresh_token", "stored-refresh-token-0000")
+    assert stored.token_expires_at > timezone.now() + timedelta(seconds=success["expires_in"] - 60)
+    assert stored.status == AccountStatus.ACTIVE
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("platform", list(DEAD_TOKEN_ANSWERS))
+def test_every_platforms_dead_token_requires_reauth(api, platforms, account_factory, platform):
+    account = account_factory(platform=platform)
+    case, status = DEAD_TOKEN_ANSWERS[platform]
+    method, url = REFRESH_CALLS[platform]
+    platforms.add(method, url, status=status, json=load_fixture(platform, case))
+
+    assert refresh(api, account).status_code == 409
+
+    assert SocialAccount.objects.get(pk=account.pk).status == AccountStatus.REAUTH_REQUIRED

@@ -71,3 +71,25 @@ def test_an_invalid_token_that_can_be_refreshed_does_not_need_reauth(
     assert validate(api, account).json()["validation"]["isValid"] is False
 
     assert SocialAccount.objects.get(pk=account.pk).status == AccountStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_a_missing_scope_is_403_with_the_platforms_reason(api, platforms, account_factory):
+    account = account_factory(platform="TIKTOK")
+    platforms.get(
+        re.compile(re.escape(TIKTOK_USER_INFO_URL)),
+        status=401,
+        json=load_fixture("tiktok", "scope_not_authorized"),
+    )
+
+    response = validate(api, account)
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "success": False,
+        "statusCode": 403,
+        "message": "The platform refused the operation: The user did not authorize the scope "
+        "required for completing this request.",
+        "error": "Forbidden",
+    }
+    assert SocialAccount.objects.get(pk=account.pk).status == AccountStatus.ACTIVE
