@@ -1,7 +1,6 @@
 """The accounts API: thin views that validate, call one service or selector, and answer
 in the envelope."""
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -187,8 +186,9 @@ class SocialAccountValidateTokenApi(APIView):
         account = selectors.social_account_get(
             organization=request.auth.organization, account_id=account_id
         )
-        validation = services.social_account_validate_token(
+        outcome = services.social_account_validate_token(
             account_id=account.pk, actor=actor_of(request)
         )
-        result = TokenValidationSerializer(validation, context={"validated_at": timezone.now()})
-        return envelope("Token validated successfully", validation=result.data)
+        return envelope(
+            "Token validated successfully", validation=TokenValidationSerializer(outcome).data
+        )

@@ -212,11 +212,10 @@ class TokenInfoSerializer(serializers.Serializer):
 
 
 class TokenValidationSerializer(serializers.Serializer):
-    isValid = serializers.BooleanField(source="is_valid")  # noqa: N815
-    expiresAt = serializers.DateTimeField(source="expires_at")  # noqa: N815
-    permissions = serializers.ListField(child=serializers.CharField(), source="scopes")
-    platformUserId = serializers.CharField(source="platform_user_id")  # noqa: N815
-    validatedAt = serializers.SerializerMethodField()  # noqa: N815
+    """Serializes a TokenValidationOutcome: what the platform said, and when we asked."""
 
-    def get_validatedAt(self, validation) -> str:  # noqa: N802
-        return serializers.DateTimeField().to_representation(self.context["validated_at"])
+    isValid = serializers.BooleanField(source="validation.is_valid")  # noqa: N815
+    expiresAt = serializers.DateTimeField(source="validation.expires_at")  # noqa: N815
+    permissions = serializers.ListField(child=serializers.CharField(), source="validation.scopes")
+    platformUserId = serializers.CharField(source="validation.platform_user_id")  # noqa: N815
+    validatedAt = serializers.DateTimeField(source="account.token_validated_at")  # noqa: N815

@@ -287,7 +287,13 @@ def social_account_mark_reauth_required(*, account_id: str, actor: Actor, reason
     )
 
 
-def social_account_validate_token(*, account_id: str, actor: Actor) -> TokenValidation:
+@dataclass(frozen=True)
+class TokenValidationOutcome:
+    account: SocialAccount
+    validation: TokenValidation
+
+
+def social_account_validate_token(*, account_id: str, actor: Actor) -> TokenValidationOutcome:
     """Ask the platform about the current token; store its validity, expiry and scopes.
     An invalid token of a platform without refresh tokens can only be fixed by the user."""
     account = _connected_account(SocialAccount.objects.all(), account_id)
@@ -306,7 +312,7 @@ def social_account_validate_token(*, account_id: str, actor: Actor) -> TokenVali
         social_account_mark_reauth_required(
             account_id=account_id, actor=actor, reason="The platform reports the token invalid"
         )
-    return validation
+    return TokenValidationOutcome(account=account, validation=validation)
 
 
 def _can_refresh(client: PlatformClient, account: SocialAccount) -> bool:
