@@ -208,3 +208,15 @@ def test_every_platforms_dead_token_requires_reauth(api, platforms, account_fact
     assert refresh(api, account).status_code == 409
 
     assert SocialAccount.objects.get(pk=account.pk).status == AccountStatus.REAUTH_REQUIRED
+
+
+@pytest.mark.django_db
+def test_an_exhausted_call_budget_is_502_with_retry_after(api, platforms, tiktok_account, settings):
+    settings.PLATFORM_RATE_LIMIT_PER_MINUTE = 0
+
+    response = refresh(api, tiktok_account)
+
+    assert response.status_code == 502
+    assert response.json()["message"] == "Social media platform rate limit reached; try again later"
+    assert 1 <= int(response["Retry-After"]) <= 61
+    assert SocialAccount.objects.get(pk=tiktok_account.pk).status == AccountStatus.ACTIVE
