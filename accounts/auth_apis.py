@@ -68,6 +68,8 @@ class TokenObtainApi(APIView):
 class TokenRefreshApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
 
     @extend_schema(
         request=SessionRefreshSerializer,
