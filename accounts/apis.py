@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.serializers import (
     AccountTokenRefreshSerializer,
+    SocialAccountChangesSerializer,
     SocialAccountConnectSerializer,
     SocialAccountFilterSerializer,
     SocialAccountSerializer,
@@ -23,19 +24,6 @@ from vchata_social.requests import client_ip
 
 def actor_of(request) -> services.Actor:
     return services.Actor(user=request.user, ip_address=client_ip(request))
-
-
-class SocialAccountUpdateResultSerializer(serializers.Serializer):
-    """The PATCH answer: the id, the fields that were sent, and updatedAt."""
-
-    def to_representation(self, account):
-        full = SocialAccountWithStatsSerializer(account).data
-        sent = self.context["sent_fields"]
-        return {
-            "id": full["id"],
-            **{key: full[key] for key in full if key in sent},
-            "updatedAt": full["updatedAt"],
-        }
 
 
 class SocialConnectApi(APIView):
@@ -126,7 +114,10 @@ class SocialAccountDetailApi(APIView):
         request=SocialAccountUpdateSerializer,
         responses={
             200: envelope_schema(
-                "SocialAccountUpdated", socialAccount=SocialAccountUpdateResultSerializer()
+                "SocialAccountUpdated",
+                socialAccount=SocialAccountWithStatsSerializer(
+                    help_text="Only id, the fields that were sent, and updatedAt"
+                ),
             )
         },
         summary="Update a social account's information and permissions",
@@ -138,7 +129,7 @@ class SocialAccountDetailApi(APIView):
         account = services.social_account_update(
             account=account, actor=actor_of(request), changes=payload.to_changes()
         )
-        result = SocialAccountUpdateResultSerializer(
+        result = SocialAccountChangesSerializer(
             account, context={"sent_fields": set(payload.validated_data)}
         )
         return envelope("Social account updated successfully", socialAccount=result.data)

@@ -160,6 +160,19 @@ class SocialAccountWithStatsSerializer(SocialAccountSerializer):
         read_only_fields = fields
 
 
+class SocialAccountChangesSerializer(serializers.Serializer):
+    """The PATCH answer: the id, the fields that were sent, and updatedAt."""
+
+    def to_representation(self, account):
+        full = SocialAccountWithStatsSerializer(account).data
+        sent = self.context["sent_fields"]
+        return {
+            "id": full["id"],
+            **{key: full[key] for key in full if key in sent},
+            "updatedAt": full["updatedAt"],
+        }
+
+
 class SocialAccountFilterSerializer(serializers.Serializer):
     """Query parameters of the account list."""
 
