@@ -343,3 +343,20 @@ def test_tokens_never_appear_in_responses_or_logs(api, caplog):
         for response in responses:
             assert secret not in response.content.decode()
         assert secret not in caplog.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "raw_body",
+    ["null", '"text"', '{"platform": "FACEBOOK", "platformUserId": "a\\u0000b"}', "{}"],
+)
+def test_odd_json_bodies_are_400(api, raw_body):
+    response = api.generic("POST", "/social/connect", raw_body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["statusCode"] == 400
+    assert SocialAccount.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_absurdly_long_id_is_just_not_found(api):
+    assert api.get(f"/social/accounts/social_{'x' * 5000}").status_code == 404
