@@ -300,7 +300,9 @@ def social_account_validate_token(*, account_id: str, actor: Actor) -> TokenVali
     client = get_client(account.platform)
     validation = client.validate_token(credentials_of(account))
     with transaction.atomic():
-        _store_validation(account, validation)
+        if not _store_validation(account, validation):
+            # Refreshed while we asked: the answer is about a token no longer in use.
+            return TokenValidationOutcome(account=account, validation=validation)
         audit_log_record(
             organization_id=account.organization_id,
             actor=actor,
@@ -319,12 +321,18 @@ def _can_refresh(client: PlatformClient, account: SocialAccount) -> bool:
     return client.refresh_model != "extend" and bool(account.refresh_token)
 
 
-def _store_validation(account: SocialAccount, validation: TokenValidation) -> None:
+def _store_validation(account: SocialAccount, validation: TokenValidation) -> bool:
+    """Store what the platform said, unless the token was refreshed meanwhile."""
     changes = {"token_is_valid": validation.is_valid, "token_validated_at": timezone.now()}
     if validation.expires_at is not None:
         changes["token_expires_at"] = validation.expires_at
     if validation.scopes:
         changes["permissions"] = validation.scopes
-    SocialAccount.objects.filter(pk=account.pk).update(**changes, updated_at=timezone.now())
+    same_token = SocialAccount.objects.filter(
+        pk=account.pk, token_refreshed_at=account.token_refreshed_at
+    )
+    if not same_token.update(**changes, updated_at=timezone.now()):
+        return False
     for name, value in changes.items():
         setattr(account, name, value)
+    return True

@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import UTC, datetime
 
@@ -94,3 +95,25 @@ def test_a_missing_scope_is_403_with_the_platforms_reason(api, platforms, accoun
         "error": "Forbidden",
     }
     assert SocialAccount.objects.get(pk=account.pk).status == AccountStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_an_answer_about_a_token_refreshed_meanwhile_is_not_stored(api, platforms, account_factory):
+    from django.utils import timezone
+
+    account = account_factory(platform="FACEBOOK")
+
+    def debug_token_while_a_refresh_lands(request):
+        SocialAccount.objects.filter(pk=account.pk).update(token_refreshed_at=timezone.now())
+        return 200, {}, json.dumps(load_fixture("facebook", "debug_token_invalid"))
+
+    platforms.add_callback(
+        "GET", re.compile(re.escape(DEBUG_TOKEN_URL)), callback=debug_token_while_a_refresh_lands
+    )
+
+    assert validate(api, account).json()["validation"]["isValid"] is False
+
+    stored = SocialAccount.objects.get(pk=account.pk)
+    assert stored.status == AccountStatus.ACTIVE
+    assert stored.token_is_valid is None
+    assert not AuditLog.objects.filter(action="social_account.token_validate").exists()
