@@ -6,6 +6,7 @@ pass through here, so a client never sees a stack trace or another shape.
 """
 
 import logging
+import math
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -45,12 +46,9 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
     status_code, message = _status_and_message(exc)
     if status_code >= 500 and not isinstance(exc, ApplicationError):
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
-    response = Response(error_body(status_code, message), status=status_code)
-    for header in ("Retry-After", "WWW-Authenticate"):
-        value = _header(exc, header)
-        if value:
-            response[header] = value
-    return response
+    return Response(
+        error_body(status_code, message), status=status_code, headers=_advice_headers(exc)
+    )
 
 
 def _status_and_message(exc: Exception) -> tuple[int, str | list[str]]:
@@ -87,11 +85,15 @@ def _auth_message(exc: drf.APIException) -> str:
     return _plain_text(detail)
 
 
-def _header(exc: Exception, name: str) -> str | None:
-    if name == "Retry-After":
-        wait = getattr(exc, "wait", None) or getattr(exc, "retry_after", None)
-        return str(int(wait) + 1) if wait else None
-    return getattr(exc, "auth_header", None)
+def _advice_headers(exc: Exception) -> dict[str, str]:
+    """When to try again (throttles, platform rate limits) and how to authenticate."""
+    headers = {}
+    wait = getattr(exc, "wait", None) or getattr(exc, "retry_after", None)
+    if wait:
+        headers["Retry-After"] = str(math.ceil(wait))
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    return headers
 
 
 def _plain_text(detail) -> str:

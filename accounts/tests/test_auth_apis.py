@@ -127,6 +127,7 @@ def test_missing_or_malformed_tokens_are_401(authorization):
         client.credentials(HTTP_AUTHORIZATION=authorization)
     response = client.get("/social/accounts")
     assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
     body = response.json()
     assert body["error"] == "Unauthorized"
     assert body["success"] is False
