@@ -172,11 +172,11 @@ def credentials_of(account: SocialAccount, refresh_token: str | None = None) -> 
     )
 
 
-def token_refresh_due(account: SocialAccount, *, now=None) -> bool:
+def token_refresh_due(account: SocialAccount) -> bool:
     if account.token_expires_at is None:
         return False
     lead = timedelta(seconds=settings.TOKEN_REFRESH_LEAD_SECONDS[account.platform])
-    return account.token_expires_at <= (now or timezone.now()) + lead
+    return account.token_expires_at <= timezone.now() + lead
 
 
 def social_account_refresh_token(

@@ -34,11 +34,6 @@ def take(key: str, *, limit: int | None = None) -> None:
         raise PlatformRateLimited(retry_after=(window + 1) * WINDOW_SECONDS - now)
 
 
-def reset(key: str) -> None:
-    """Forget the calls `key` spent in the current window (operators, tests)."""
-    cache.delete(_counter_key(key, int(time.time() // WINDOW_SECONDS)))
-
-
 def _count_call(counter_key: str) -> int:
     """This call's number in its window."""
     try:

@@ -69,15 +69,6 @@ def test_each_key_has_its_own_budget(key):
     ratelimit.take(other, limit=1)
 
 
-@time_machine.travel(INSIDE_WINDOW, tick=False)
-def test_reset_gives_the_budget_back(key):
-    ratelimit.take(key, limit=1)
-
-    ratelimit.reset(key)
-
-    ratelimit.take(key, limit=1)
-
-
 class CounterVanishesOnce:
     """The real cache, except that the counter disappears once between add() and incr()."""
 
