@@ -2,8 +2,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from accounts.authentication import tokens_for_membership
 from accounts.models import Role
+from accounts.tests.clients import client_for
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, SocialAccountFactory
 
 
@@ -28,13 +28,6 @@ def organization(db):
 @pytest.fixture
 def other_organization(db):
     return OrganizationFactory(name="Globex")
-
-
-def client_for(membership) -> APIClient:
-    client = APIClient()
-    token = tokens_for_membership(membership)["accessToken"]
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 @pytest.fixture

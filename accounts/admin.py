@@ -6,7 +6,12 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from accounts.models import AuditLog, Membership, Organization, SocialAccount
-from accounts.services import Actor, social_account_refresh_token, social_account_validate_token
+from accounts.services import (
+    Actor,
+    social_account_refresh_token,
+    social_account_update,
+    social_account_validate_token,
+)
 from vchata_social.errors import ApplicationError
 from vchata_social.requests import client_ip
 
@@ -55,13 +60,18 @@ class TokenExpiryFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _staff_actor(request) -> Actor:
+    return Actor(user=request.user, ip_address=client_ip(request))
+
+
 def _run_for_each(modeladmin, request, queryset, operation, done: str) -> None:
     """Run a token service per selected account; one failure does not stop the rest."""
-    actor = Actor(user=request.user, ip_address=client_ip(request))
+    actor = _staff_actor(request)
     succeeded, failed = 0, []
     for account_id in queryset.values_list("pk", flat=True):
         try:
-            operation(account_id=account_id, actor=actor)
+            # Staff work across organizations.
+            operation(organization=None, account_id=account_id, actor=actor)
             succeeded += 1
         except ApplicationError as error:
             failed.append(f"{account_id}: {error.message}")
@@ -128,6 +138,13 @@ class SocialAccountAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Accounts are connected through the API, with the platform's tokens.
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, as an API edit goes, so that the edit is audited. The form has
+        already set its values on `obj`; the service compares them with the stored row."""
+        stored = SocialAccount.objects.without_secrets().get(pk=obj.pk)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        social_account_update(account=stored, actor=_staff_actor(request), changes=changes)
 
 
 @admin.register(AuditLog)

@@ -151,13 +151,11 @@ class SocialAccountRefreshTokenApi(APIView):
         summary="Refresh the account's access token (the stored refresh token by default)",
     )
     def post(self, request, account_id: str):
-        account = selectors.social_account_get(
-            organization=request.auth.organization, account_id=account_id
-        )
         payload = AccountTokenRefreshSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         outcome = services.social_account_refresh_token(
-            account_id=account.pk,
+            organization=request.auth.organization,
+            account_id=account_id,
             actor=actor_of(request),
             refresh_token=payload.validated_data.get("refreshToken"),
         )
@@ -174,11 +172,10 @@ class SocialAccountValidateTokenApi(APIView):
         summary="Validate the account's access token and read its granted permissions",
     )
     def post(self, request, account_id: str):
-        account = selectors.social_account_get(
-            organization=request.auth.organization, account_id=account_id
-        )
         outcome = services.social_account_validate_token(
-            account_id=account.pk, actor=actor_of(request)
+            organization=request.auth.organization,
+            account_id=account_id,
+            actor=actor_of(request),
         )
         return envelope(
             "Token validated successfully", validation=TokenValidationSerializer(outcome).data

@@ -1,44 +1,21 @@
-"""Sign-in: JWTs bound to one of the user's organizations."""
+"""Sign-in: thin views that validate, call one service in accounts.auth_services, and
+answer the tokens in the envelope."""
 
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.authentication import ORGANIZATION_CLAIM, tokens_for_membership
-from accounts.selectors import membership_default, membership_get
+from accounts import auth_services
+from accounts.serializers import (
+    SessionRefreshSerializer,
+    SwitchOrganizationSerializer,
+    TokenObtainSerializer,
+    TokensSerializer,
+)
 from vchata_social.api import envelope, envelope_schema
-from vchata_social.errors import Forbidden, NotFound
-
-
-class TokensSerializer(serializers.Serializer):
-    accessToken = serializers.CharField()  # noqa: N815
-    refreshToken = serializers.CharField()  # noqa: N815
-    organizationId = serializers.CharField()  # noqa: N815
-    role = serializers.CharField()
-
 
 TOKENS_RESPONSE = envelope_schema("TokensIssued", tokens=TokensSerializer())
-
-
-class TokenObtainSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-    organizationId = serializers.CharField(max_length=32, required=False)  # noqa: N815
-
-
-class SessionRefreshSerializer(serializers.Serializer):
-    refreshToken = serializers.CharField(max_length=2048)  # noqa: N815
-
-
-class SwitchOrganizationSerializer(serializers.Serializer):
-    organizationId = serializers.CharField(max_length=32)  # noqa: N815
 
 
 class TokenObtainApi(APIView):
@@ -53,16 +30,12 @@ class TokenObtainApi(APIView):
         payload = TokenObtainSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        user = authenticate(request, username=data["username"], password=data["password"])
-        if user is None:
-            raise AuthenticationFailed("Invalid username or password")
-        if "organizationId" in data:
-            membership = membership_get(user_id=user.pk, organization_id=data["organizationId"])
-        else:
-            membership = membership_default(user_id=user.pk)
-        if membership is None:
-            raise Forbidden("Organization membership required")
-        return envelope("Signed in successfully", tokens=tokens_for_membership(membership))
+        tokens = auth_services.session_sign_in(
+            username=data["username"],
+            password=data["password"],
+            organization_id=data.get("organizationId"),
+        )
+        return envelope("Signed in successfully", tokens=TokensSerializer(tokens).data)
 
 
 class TokenRefreshApi(APIView):
@@ -79,19 +52,8 @@ class TokenRefreshApi(APIView):
     def post(self, request):
         payload = SessionRefreshSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            refresh = RefreshToken(payload.validated_data["refreshToken"])
-        except TokenError:
-            raise AuthenticationFailed("Invalid or expired refresh token") from None
-        membership = membership_get(
-            user_id=refresh.get(api_settings.USER_ID_CLAIM),
-            organization_id=refresh.get(ORGANIZATION_CLAIM),
-        )
-        if membership is None:
-            raise Forbidden("Organization membership required")
-        return envelope(
-            "Token refreshed successfully", tokens=tokens_for_membership(membership, refresh)
-        )
+        tokens = auth_services.session_refresh(refresh_token=payload.validated_data["refreshToken"])
+        return envelope("Token refreshed successfully", tokens=TokensSerializer(tokens).data)
 
 
 class SwitchOrganizationApi(APIView):
@@ -101,11 +63,7 @@ class SwitchOrganizationApi(APIView):
     def post(self, request):
         payload = SwitchOrganizationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        membership = membership_get(
-            user_id=request.user.pk, organization_id=payload.validated_data["organizationId"]
+        tokens = auth_services.session_switch_organization(
+            user=request.user, organization_id=payload.validated_data["organizationId"]
         )
-        if membership is None:
-            raise NotFound("Organization not found")
-        return envelope(
-            "Organization switched successfully", tokens=tokens_for_membership(membership)
-        )
+        return envelope("Organization switched successfully", tokens=TokensSerializer(tokens).data)

@@ -45,22 +45,20 @@ class PlatformField(serializers.ChoiceField):
 
 class SocialAccountConnectSerializer(serializers.Serializer):
     platform = PlatformField()
-    accessToken = token_field()  # noqa: N815 - the API's JSON keys are camelCase
-    refreshToken = token_field(required=False, allow_null=True)  # noqa: N815
-    expiresIn = serializers.IntegerField(  # noqa: N815
+    accessToken = token_field()
+    refreshToken = token_field(required=False, allow_null=True)
+    expiresIn = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=10 * 365 * 24 * 3600
     )
-    platformUserId = serializers.CharField(max_length=255)  # noqa: N815
-    platformUserName = serializers.CharField(  # noqa: N815
+    platformUserId = serializers.CharField(max_length=255)
+    platformUserName = serializers.CharField(
         max_length=255, required=False, allow_blank=True, default=""
     )
-    platformUserEmail = serializers.EmailField(  # noqa: N815
-        required=False, allow_blank=True, default=""
-    )
+    platformUserEmail = serializers.EmailField(required=False, allow_blank=True, default="")
     permissions = permissions_field(required=False, default=list)
 
-    validate_accessToken = staticmethod(validate_token_text)  # noqa: N815
-    validate_refreshToken = staticmethod(validate_token_text)  # noqa: N815
+    validate_accessToken = staticmethod(validate_token_text)
+    validate_refreshToken = staticmethod(validate_token_text)
 
     def to_service_kwargs(self) -> dict:
         data = self.validated_data
@@ -77,10 +75,10 @@ class SocialAccountConnectSerializer(serializers.Serializer):
 
 
 class SocialAccountUpdateSerializer(serializers.Serializer):
-    platformUserName = serializers.CharField(max_length=255, required=False, allow_blank=True)  # noqa: N815
-    platformUserEmail = serializers.EmailField(required=False, allow_blank=True)  # noqa: N815
+    platformUserName = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    platformUserEmail = serializers.EmailField(required=False, allow_blank=True)
     permissions = permissions_field(required=False)
-    isActive = serializers.BooleanField(required=False)  # noqa: N815
+    isActive = serializers.BooleanField(required=False)
 
     FIELD_NAMES = {
         "platformUserName": "platform_user_name",
@@ -104,29 +102,27 @@ class SocialAccountUpdateSerializer(serializers.Serializer):
 
 
 class SocialAccountStatsSerializer(serializers.Serializer):
-    totalPosts = serializers.IntegerField(source="stats_total_posts")  # noqa: N815
-    totalFollowers = serializers.IntegerField(source="stats_total_followers")  # noqa: N815
-    totalEngagement = serializers.IntegerField(source="stats_total_engagement")  # noqa: N815
-    lastPostDate = serializers.DateTimeField(source="stats_last_post_date")  # noqa: N815
+    totalPosts = serializers.IntegerField(source="stats_total_posts")
+    totalFollowers = serializers.IntegerField(source="stats_total_followers")
+    totalEngagement = serializers.IntegerField(source="stats_total_engagement")
+    lastPostDate = serializers.DateTimeField(source="stats_last_post_date")
 
 
 class SocialAccountSerializer(serializers.ModelSerializer):
     """An account as the API shows it. No token is a field here, by construction."""
 
-    organizationId = serializers.CharField(source="organization_id")  # noqa: N815
-    platformUserId = serializers.CharField(source="platform_user_id")  # noqa: N815
-    platformUserName = serializers.CharField(source="platform_user_name")  # noqa: N815
-    platformUserEmail = serializers.SerializerMethodField()  # noqa: N815
+    organizationId = serializers.CharField(source="organization_id")
+    platformUserId = serializers.CharField(source="platform_user_id")
+    platformUserName = serializers.CharField(source="platform_user_name")
+    platformUserEmail = serializers.SerializerMethodField()
     permissions = serializers.ListField(child=serializers.CharField())
-    isActive = serializers.BooleanField(source="is_active")  # noqa: N815
+    isActive = serializers.BooleanField(source="is_active")
     status = serializers.CharField()
-    tokenExpiresAt = serializers.DateTimeField(source="token_expires_at")  # noqa: N815
-    refreshTokenExpiresAt = serializers.DateTimeField(  # noqa: N815
-        source="refresh_token_expires_at"
-    )
-    lastSyncAt = serializers.DateTimeField(source="last_sync_at")  # noqa: N815
-    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
-    updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
+    tokenExpiresAt = serializers.DateTimeField(source="token_expires_at")
+    refreshTokenExpiresAt = serializers.DateTimeField(source="refresh_token_expires_at")
+    lastSyncAt = serializers.DateTimeField(source="last_sync_at")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
 
     class Meta:
         model = SocialAccount
@@ -148,7 +144,7 @@ class SocialAccountSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_platformUserEmail(self, account: SocialAccount) -> str | None:  # noqa: N802
+    def get_platformUserEmail(self, account: SocialAccount) -> str | None:
         return account.platform_user_email or None
 
 
@@ -177,7 +173,7 @@ class SocialAccountFilterSerializer(serializers.Serializer):
     """Query parameters of the account list."""
 
     platform = PlatformField(required=False)
-    isActive = serializers.BooleanField(required=False, allow_null=True, default=None)  # noqa: N815
+    isActive = serializers.BooleanField(required=False, allow_null=True, default=None)
     status = serializers.ChoiceField(
         choices=AccountStatus.choices,
         required=False,
@@ -186,9 +182,9 @@ class SocialAccountFilterSerializer(serializers.Serializer):
 
 
 class AccountTokenRefreshSerializer(serializers.Serializer):
-    refreshToken = token_field(required=False, allow_null=True)  # noqa: N815
+    refreshToken = token_field(required=False, allow_null=True)
 
-    validate_refreshToken = staticmethod(validate_token_text)  # noqa: N815
+    validate_refreshToken = staticmethod(validate_token_text)
 
 
 def masked(token: str | None) -> str | None:
@@ -200,35 +196,57 @@ def masked(token: str | None) -> str | None:
 
 
 class TokenInfoSerializer(serializers.Serializer):
-    accessToken = serializers.SerializerMethodField()  # noqa: N815
-    refreshToken = serializers.SerializerMethodField()  # noqa: N815
-    expiresIn = serializers.SerializerMethodField()  # noqa: N815
-    tokenType = serializers.SerializerMethodField()  # noqa: N815
-    refreshedAt = serializers.DateTimeField(source="token_refreshed_at")  # noqa: N815
-    refreshTokenExpiresAt = serializers.DateTimeField(  # noqa: N815
-        source="refresh_token_expires_at"
-    )
+    accessToken = serializers.SerializerMethodField()
+    refreshToken = serializers.SerializerMethodField()
+    expiresIn = serializers.SerializerMethodField()
+    tokenType = serializers.SerializerMethodField()
+    refreshedAt = serializers.DateTimeField(source="token_refreshed_at")
+    refreshTokenExpiresAt = serializers.DateTimeField(source="refresh_token_expires_at")
 
-    def get_accessToken(self, account) -> str | None:  # noqa: N802
+    def get_accessToken(self, account) -> str | None:
         return masked(account.access_token)
 
-    def get_refreshToken(self, account) -> str | None:  # noqa: N802
+    def get_refreshToken(self, account) -> str | None:
         return masked(account.refresh_token)
 
-    def get_expiresIn(self, account) -> int | None:  # noqa: N802
+    def get_expiresIn(self, account) -> int | None:
         if account.token_expires_at is None:
             return None
         return max(0, int((account.token_expires_at - timezone.now()).total_seconds()))
 
-    def get_tokenType(self, account) -> str:  # noqa: N802
+    def get_tokenType(self, account) -> str:
         return "bearer"
 
 
 class TokenValidationSerializer(serializers.Serializer):
     """Serializes a TokenValidationOutcome: what the platform said, and when we asked."""
 
-    isValid = serializers.BooleanField(source="validation.is_valid")  # noqa: N815
-    expiresAt = serializers.DateTimeField(source="validation.expires_at")  # noqa: N815
+    isValid = serializers.BooleanField(source="validation.is_valid")
+    expiresAt = serializers.DateTimeField(source="validation.expires_at")
     permissions = serializers.ListField(child=serializers.CharField(), source="validation.scopes")
-    platformUserId = serializers.CharField(source="validation.platform_user_id")  # noqa: N815
-    validatedAt = serializers.DateTimeField(source="account.token_validated_at")  # noqa: N815
+    platformUserId = serializers.CharField(source="validation.platform_user_id")
+    validatedAt = serializers.DateTimeField(source="account.token_validated_at")
+
+
+# --- Sign-in --------------------------------------------------------------------------------
+
+
+class TokensSerializer(serializers.Serializer):
+    accessToken = serializers.CharField()
+    refreshToken = serializers.CharField()
+    organizationId = serializers.CharField()
+    role = serializers.CharField()
+
+
+class TokenObtainSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    organizationId = serializers.CharField(max_length=32, required=False)
+
+
+class SessionRefreshSerializer(serializers.Serializer):
+    refreshToken = serializers.CharField(max_length=2048)
+
+
+class SwitchOrganizationSerializer(serializers.Serializer):
+    organizationId = serializers.CharField(max_length=32)

@@ -8,7 +8,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from accounts.models import AccountStatus, AuditLog, Membership, Organization, Role, SocialAccount
+from accounts.models import (
+    AccountStatus,
+    AuditLog,
+    Membership,
+    Organization,
+    Role,
+    SocialAccount,
+    SocialAccountQuerySet,
+)
 from accounts.platforms import get_client
 from accounts.platforms.base import Credentials, PlatformClient, TokenGrant, TokenValidation
 from accounts.platforms.errors import PlatformError, PlatformUnavailable, ReauthRequired
@@ -181,6 +189,7 @@ def token_refresh_due(account: SocialAccount) -> bool:
 
 def social_account_refresh_token(
     *,
+    organization: Organization | None,
     account_id: str,
     actor: Actor,
     refresh_token: str | None = None,
@@ -192,10 +201,18 @@ def social_account_refresh_token(
 
     `refresh_token` (from the API body) is tried instead of the stored one; its failure says
     nothing of the stored token, so only the stored token's rejection marks the account
-    REAUTH_REQUIRED. Raises ReauthRequired, PlatformUnavailable, PlatformRateLimited…"""
+    REAUTH_REQUIRED.
+
+    `organization` is the caller's tenant: another organization's account is NotFound. It is
+    None only for the schedule and the admin actions, which work across organizations.
+    Raises NotFound, ReauthRequired, PlatformUnavailable, PlatformRateLimited…"""
     requested_at = timezone.now()
     with transaction.atomic():
-        account = _connected_account(SocialAccount.objects.select_for_update(), account_id)
+        account = _connected_account(
+            SocialAccount.objects.select_for_update(),
+            organization=organization,
+            account_id=account_id,
+        )
         if _refreshed_since(account, requested_at) or (
             only_if_due and not token_refresh_due(account)
         ):
@@ -238,8 +255,13 @@ def _record_refresh_failure(
         )
 
 
-def _connected_account(queryset, account_id: str) -> SocialAccount:
-    """A disconnected account holds no token: there is nothing to refresh or validate."""
+def _connected_account(
+    queryset: SocialAccountQuerySet, *, organization: Organization | None, account_id: str
+) -> SocialAccount:
+    """A disconnected account holds no token: there is nothing to refresh or validate. An
+    account outside `organization` is not found either, exactly like an unknown id."""
+    if organization is not None:
+        queryset = queryset.for_organization(organization)
     try:
         return queryset.connected().get(pk=account_id)
     except SocialAccount.DoesNotExist:
@@ -293,10 +315,17 @@ class TokenValidationOutcome:
     validation: TokenValidation
 
 
-def social_account_validate_token(*, account_id: str, actor: Actor) -> TokenValidationOutcome:
+def social_account_validate_token(
+    *, organization: Organization | None, account_id: str, actor: Actor
+) -> TokenValidationOutcome:
     """Ask the platform about the current token; store its validity, expiry and scopes.
-    An invalid token of a platform without refresh tokens can only be fixed by the user."""
-    account = _connected_account(SocialAccount.objects.all(), account_id)
+    An invalid token of a platform without refresh tokens can only be fixed by the user.
+
+    `organization` is the caller's tenant: another organization's account is NotFound. It is
+    None only for the admin actions, which work across organizations."""
+    account = _connected_account(
+        SocialAccount.objects.all(), organization=organization, account_id=account_id
+    )
     client = get_client(account.platform)
     validation = client.validate_token(credentials_of(account))
     with transaction.atomic():

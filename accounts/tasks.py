@@ -27,7 +27,7 @@ def _backoff(retries: int) -> float:
 def refresh_social_account_token(self, account_id: str) -> str:
     try:
         outcome = social_account_refresh_token(
-            account_id=account_id, actor=SYSTEM, only_if_due=True
+            organization=None, account_id=account_id, actor=SYSTEM, only_if_due=True
         )
     except NotFound:
         return "gone"

@@ -1,9 +1,14 @@
-"""Liveness and readiness in one answer: the database and the cache must both respond."""
+"""Liveness and readiness in one answer: the database and the cache must both respond.
+
+The answer also lists what the system checks tagged REPORTED_CHECK_TAGS find (a platform
+setting about to go stale, say): worth seeing, but no reason to take the service out of the
+load balancer, so they never turn the answer into a 503."""
 
 import logging
 import secrets
 
 from django.core.cache import cache
+from django.core.checks import WARNING, run_checks
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
@@ -27,6 +32,9 @@ def _cache_ok() -> bool:
 
 CHECKS = {"database": _database_ok, "cache": _cache_ok}
 
+# The apps register their checks under these tags; this module imports no app.
+REPORTED_CHECK_TAGS = ["platforms"]
+
 
 def _run(name: str, check) -> str:
     try:
@@ -34,6 +42,11 @@ def _run(name: str, check) -> str:
     except Exception:
         logger.warning("Health check %s failed", name, exc_info=True)
         return "failing"
+
+
+def _configuration_warnings() -> list[str]:
+    findings = run_checks(tags=REPORTED_CHECK_TAGS)
+    return [f"{finding.id}: {finding.msg}" for finding in findings if finding.is_serious(WARNING)]
 
 
 @require_GET
@@ -45,6 +58,7 @@ def healthz(request):
         "success": not failing,
         "status": "ok" if not failing else "unavailable",
         "checks": results,
+        "warnings": _configuration_warnings(),
     }
     if failing:
         body["message"] = f"Unavailable: {', '.join(failing)}"

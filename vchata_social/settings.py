@@ -1,8 +1,8 @@
 """Settings, all read from the environment (see .env.example for every variable).
 
-With nothing set, the service runs on embedded defaults for local use: SQLite, a
-local-memory cache and Celery tasks run in-process. Production sets DATABASE_URL,
-REDIS_URL and real keys; with DEBUG off the example keys are refused at start.
+With DEBUG on and nothing else set, the service runs on embedded defaults for local use:
+SQLite, a local-memory cache and Celery tasks run in-process. With DEBUG off it refuses to
+start on the example keys or without DATABASE_URL and REDIS_URL.
 """
 
 from datetime import timedelta
@@ -41,8 +41,26 @@ def _refuse_example_keys() -> None:
         )
 
 
+# Without them production would run on a SQLite file, a cache (and so platform rate limits)
+# private to each process, and tasks run in the web process instead of by the workers.
+_PRODUCTION_SERVICES = ("DATABASE_URL", "REDIS_URL")
+
+
+def _refuse_missing_services() -> None:
+    missing = [name for name in _PRODUCTION_SERVICES if not env.str(name, default="")]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise ImproperlyConfigured(
+            f"DEBUG is off but {', '.join(missing)} {verb} not set; production needs PostgreSQL "
+            "(DATABASE_URL) and a Redis shared by every process for the cache, the platform "
+            "rate limits and the Celery broker (REDIS_URL). Set them in the environment "
+            "(or DEBUG=true for local use on SQLite and local memory)."
+        )
+
+
 if not DEBUG:
     _refuse_example_keys()
+    _refuse_missing_services()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -202,10 +220,13 @@ TOKEN_REFRESH_LEAD_SECONDS = {
 
 # --- Celery ----------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
+# An empty variable (as .env.example leaves these) means "use REDIS_URL", like an unset one.
+_CONFIGURED_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+CELERY_BROKER_URL = _CONFIGURED_BROKER_URL or "memory://"
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or REDIS_URL or None
 # Without a broker there is no worker to run tasks, so they run in the calling process.
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# Only local use has no broker: with DEBUG off REDIS_URL is required above.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not _CONFIGURED_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -238,7 +259,7 @@ def _platform(name: str, **base_urls: str) -> dict:
 
 SOCIAL_PLATFORMS = {
     "FACEBOOK": _platform("FACEBOOK", GRAPH_URL="https://graph.facebook.com/v23.0"),
-    "INSTAGRAM": _platform("INSTAGRAM", GRAPH_URL="https://graph.instagram.com"),
+    "INSTAGRAM": _platform("INSTAGRAM", GRAPH_URL="https://graph.instagram.com/v23.0"),
     "TIKTOK": _platform("TIKTOK", API_URL="https://open.tiktokapis.com"),
     "TWITTER": _platform("TWITTER", API_URL="https://api.x.com"),
     "LINKEDIN": _platform(
@@ -253,7 +274,11 @@ SOCIAL_PLATFORMS = {
         ANALYTICS_URL="https://youtubeanalytics.googleapis.com/v2",
     ),
 }
-SOCIAL_LINKEDIN_API_VERSION = env.str("SOCIAL_LINKEDIN_API_VERSION", default="202511")
+# The LinkedIn-Version header. LinkedIn's version table, as of August 2026, lists 202607
+# (July 2026) as the latest, served until 2027-07-15
+# (learn.microsoft.com/en-us/linkedin/marketing/integrations/migrations); a newer one may
+# exist since. accounts.checks warns once the configured version is more than 11 months old.
+SOCIAL_LINKEDIN_API_VERSION = env.str("SOCIAL_LINKEDIN_API_VERSION", default="202607")
 
 # Outbound HTTP to the platforms.
 PLATFORM_HTTP_CONNECT_TIMEOUT = env.float("PLATFORM_HTTP_CONNECT_TIMEOUT", default=3.05)

@@ -29,6 +29,14 @@ class PlatformRateLimited(PlatformUnavailable):
         self.retry_after = retry_after
 
 
+class PlatformQuotaExhausted(PlatformRateLimited):
+    """Transient, but not for seconds: the app's quota for a whole period (YouTube's day, X's
+    month) is spent. `retry_after` is the time to the period's reset; retrying sooner is
+    wasted, so the HTTP layer never retries it."""
+
+    default_message = "Social media platform quota exhausted; try again after it resets"
+
+
 class ReauthRequired(PlatformError):
     """Permanent: the token or refresh token is expired, revoked or invalid.
     Only a new authorization by the user fixes it. 409, not 401: the caller's own session

@@ -1,18 +1,21 @@
-"""The one HTTP layer every platform client uses.
+"""The one HTTP layer every platform client uses (through `PlatformClient.call`).
 
 `request` sends a call the same way for every platform: it first spends one call of the
 account's budget (`ratelimit.take`), applies the connect and read timeouts from settings, and
 retries connection errors, timeouts, 429 and 5xx with exponential backoff and full jitter,
 honouring a Retry-After the platform sends. What is still failing after the retries becomes
 PlatformUnavailable (or PlatformRateLimited for a 429 that persists). A 4xx other than 429 is
-never retried: the calling client's classifier reads that platform's own error body.
+never retried: the calling client's classifier reads that platform's own error body; a 429
+goes to it too, so that a spent quota (PlatformQuotaExhausted) is told from a short limit.
+
+A request that is not idempotent (a POST, unless the caller says otherwise) is sent again only
+when it provably never left: the connection could not be opened. Once it was sent, a reset, a
+broken answer or a read timeout may hide a request the platform carried out, and resending a
+refresh could spend a single-use refresh token twice (X, TikTok) and lose the rotated one.
 
 Secrets travel in query strings (Facebook and Instagram put `access_token` there), form bodies
 and Authorization headers, so nothing here logs or raises with a query string, a body, a header
 or a library exception's text: only the method, host and path, the status and the attempt.
-
-The rest of the module reads platform answers: the OAuth 2.0 token endpoint that TikTok, X,
-LinkedIn and Google share (RFC 6749 sections 5 and 6), and small parsing helpers.
 """
 
 import logging
@@ -27,13 +30,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 
 from accounts.platforms import ratelimit
-from accounts.platforms.base import TokenGrant
 from accounts.platforms.errors import (
     PlatformError,
     PlatformPermissionDenied,
+    PlatformQuotaExhausted,
     PlatformRateLimited,
     PlatformRequestRejected,
     PlatformUnavailable,
@@ -48,7 +52,7 @@ sleep: Callable[[float], None] = time.sleep
 ErrorClassifier = Callable[[requests.Response], PlatformError]
 RetryAfterReader = Callable[[requests.Response], float | None]
 
-# Failures where the platform never answered: worth another try.
+# Failures where the platform's answer never arrived: worth another try.
 TRANSIENT_EXCEPTIONS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -56,8 +60,12 @@ TRANSIENT_EXCEPTIONS = (
 )
 # The statuses on which a Retry-After header is honoured.
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+# RFC 9110 section 9.2.2: sending these twice has the effect of sending them once.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 _local = threading.local()
+
+Outcome = requests.Response | Exception
 
 
 def retry_after_header(response: requests.Response) -> float | None:
@@ -81,32 +89,68 @@ def request(
     rate_limit_key: str,
     classify_error: ErrorClassifier,
     read_retry_after: RetryAfterReader = retry_after_header,
+    idempotent: bool | None = None,
     **request_options: Any,
 ) -> requests.Response:
     """Send one platform call, retrying what is transient; return a response below 400.
 
-    `request_options` go to requests (params, data, headers, auth). Raises PlatformError
-    subclasses only: what `classify_error` makes of a 4xx, or the transient ones.
+    `request_options` go to requests (params, data, json, headers, auth). `idempotent`
+    defaults to what the method promises (a POST that only reads may say True). Raises
+    PlatformError subclasses only: what `classify_error` makes of a 4xx, or the transient ones.
     """
+    resendable = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
     retries = settings.PLATFORM_HTTP_MAX_RETRIES
     for attempt in range(1, retries + 2):
         ratelimit.take(rate_limit_key)
         outcome = _send(method, url, attempt, request_options)
-        if isinstance(outcome, requests.Response) and not _is_transient(outcome.status_code):
-            return _accept(outcome, classify_error)
-        if attempt > retries or _maybe_acted_on(method, outcome):
+        if isinstance(outcome, requests.Response) and outcome.status_code < 400:
+            return outcome
+        failure = _failure(outcome, classify_error, read_retry_after)
+        if attempt > retries or not _worth_another_try(outcome, failure, resendable):
             break
         wait = _backoff(attempt, outcome, read_retry_after)
         if wait is None:
             break
         sleep(wait)
-    raise _give_up(outcome, read_retry_after)
+    raise failure
 
 
-def _maybe_acted_on(method: str, outcome: requests.Response | Exception) -> bool:
-    """A POST whose answer timed out may have been carried out: sending it again could spend a
-    single-use refresh token twice (X, TikTok) and lose the rotated one. Give up instead."""
-    return method.upper() == "POST" and isinstance(outcome, requests.ReadTimeout)
+def _failure(
+    outcome: Outcome, classify_error: ErrorClassifier, read_retry_after: RetryAfterReader
+) -> PlatformError:
+    """What a failed try means: the classifier's reading of an answer, or an outage."""
+    if not isinstance(outcome, requests.Response) or outcome.status_code >= 500:
+        return PlatformUnavailable()
+    if outcome.status_code != 429:
+        return classify_error(outcome)
+    failure = classify_error(outcome)
+    if not isinstance(failure, PlatformRateLimited):
+        failure = PlatformRateLimited()
+    if failure.retry_after is None:
+        failure.retry_after = read_retry_after(outcome)
+    return failure
+
+
+def _worth_another_try(outcome: Outcome, failure: PlatformError, resendable: bool) -> bool:
+    if isinstance(failure, PlatformQuotaExhausted):
+        return False
+    if isinstance(outcome, requests.Response):
+        return _is_transient(outcome.status_code)
+    return resendable or _never_sent(outcome)
+
+
+def _never_sent(failure: Exception) -> bool:
+    """True only when the connection could not be opened, so no byte of the request left:
+    a connect timeout, or a refused or unresolvable address (urllib3's NewConnectionError,
+    which requests wraps in MaxRetryError)."""
+    if isinstance(failure, requests.ConnectTimeout):
+        return True
+    if not isinstance(failure, requests.ConnectionError) or not failure.args:
+        return False
+    cause = failure.args[0]
+    if isinstance(cause, urllib3.exceptions.MaxRetryError):
+        cause = cause.reason
+    return isinstance(cause, urllib3.exceptions.NewConnectionError)
 
 
 def _session() -> requests.Session:
@@ -116,9 +160,7 @@ def _session() -> requests.Session:
     return _local.session
 
 
-def _send(
-    method: str, url: str, attempt: int, options: Mapping[str, Any]
-) -> requests.Response | Exception:
+def _send(method: str, url: str, attempt: int, options: Mapping[str, Any]) -> Outcome:
     """One try. A transient network failure is returned, not raised, for the retry loop."""
     where = _host_and_path(url)
     timeout = (settings.PLATFORM_HTTP_CONNECT_TIMEOUT, settings.PLATFORM_HTTP_READ_TIMEOUT)
@@ -145,15 +187,7 @@ def _is_transient(status: int) -> bool:
     return status == 429 or status >= 500
 
 
-def _accept(response: requests.Response, classify_error: ErrorClassifier) -> requests.Response:
-    if response.status_code < 400:
-        return response
-    raise classify_error(response)
-
-
-def _backoff(
-    attempt: int, outcome: requests.Response | Exception, read_retry_after: RetryAfterReader
-) -> float | None:
+def _backoff(attempt: int, outcome: Outcome, read_retry_after: RetryAfterReader) -> float | None:
     """Seconds to wait before the next try, or None when waiting here is not worth it."""
     cap = settings.PLATFORM_HTTP_MAX_BACKOFF_SECONDS
     asked = _asked_wait(outcome, read_retry_after)
@@ -166,20 +200,10 @@ def _backoff(
     return random.uniform(0, bound)
 
 
-def _asked_wait(
-    outcome: requests.Response | Exception, read_retry_after: RetryAfterReader
-) -> float | None:
+def _asked_wait(outcome: Outcome, read_retry_after: RetryAfterReader) -> float | None:
     if isinstance(outcome, requests.Response) and outcome.status_code in RETRY_AFTER_STATUSES:
         return read_retry_after(outcome)
     return None
-
-
-def _give_up(
-    outcome: requests.Response | Exception, read_retry_after: RetryAfterReader
-) -> PlatformError:
-    if isinstance(outcome, requests.Response) and outcome.status_code == 429:
-        return PlatformRateLimited(retry_after=read_retry_after(outcome))
-    return PlatformUnavailable()
 
 
 MAX_REASON_LENGTH = 300
@@ -216,74 +240,6 @@ def classify_by_status(response: requests.Response) -> PlatformError:
     if response.status_code == 403:
         return permission_denied(response)
     return PlatformRequestRejected(f"The platform rejected the request ({response.status_code})")
-
-
-# --- OAuth 2.0 token endpoint (RFC 6749), shared by TikTok, X, LinkedIn and Google ------------
-
-# Errors only a new authorization by the user fixes: a dead grant or refresh token
-# (RFC 6749 5.2) and a dead access token (RFC 6750 3.1, answered by Google's tokeninfo).
-REAUTH_OAUTH_ERRORS = frozenset({"invalid_grant", "invalid_token"})
-TRANSIENT_OAUTH_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
-
-
-def oauth2_error(
-    response: requests.Response, *, reauth_errors: frozenset[str] = REAUTH_OAUTH_ERRORS
-) -> PlatformError:
-    """Classify an RFC 6749 error body {"error": "<code>", "error_description": "..."}."""
-    code = json_body(response).get("error")
-    if code in reauth_errors:
-        return ReauthRequired()
-    if code in TRANSIENT_OAUTH_ERRORS:
-        return PlatformUnavailable()
-    # invalid_client, unauthorized_client, ...: our app's setup is wrong, not the user's token,
-    # so asking the user to reconnect would not help.
-    detail = str(code or response.status_code)[:40]
-    return PlatformRequestRejected(f"The platform refused the token request ({detail})")
-
-
-def refresh_token_grant(
-    url: str,
-    *,
-    refresh_token: str | None,
-    form: Mapping[str, str],
-    rate_limit_key: str,
-    classify_error: ErrorClassifier = oauth2_error,
-    **request_options: Any,
-) -> TokenGrant:
-    """POST the refresh_token grant (RFC 6749 section 6) as a form; read the token answer."""
-    if not refresh_token:
-        raise ReauthRequired("No refresh token is stored for this account; reconnect it")
-    response = request(
-        "POST",
-        url,
-        data={"grant_type": "refresh_token", "refresh_token": refresh_token, **form},
-        rate_limit_key=rate_limit_key,
-        classify_error=classify_error,
-        **request_options,
-    )
-    return token_grant_from(response, classify_error)
-
-
-def token_grant_from(
-    response: requests.Response, classify_error: ErrorClassifier = oauth2_error
-) -> TokenGrant:
-    """Read a token answer (RFC 6749 5.1; the Meta exchanges answer in the same shape)."""
-    body = json_body(response)
-    if not body.get("access_token"):
-        # Some platforms (TikTok) answer a failed grant with 200 and an error body.
-        raise classify_error(response)
-    return TokenGrant(
-        access_token=body["access_token"],
-        expires_in=int_or_none(body.get("expires_in")),
-        # Absent or empty means "keep the stored one", never "store nothing".
-        refresh_token=body.get("refresh_token") or None,
-        # TikTok names it refresh_expires_in, LinkedIn refresh_token_expires_in.
-        refresh_expires_in=int_or_none(
-            body.get("refresh_expires_in", body.get("refresh_token_expires_in"))
-        ),
-        scopes=split_scopes(body.get("scope")),
-        token_type=str(body.get("token_type") or "bearer").lower(),
-    )
 
 
 # --- Reading answers ---------------------------------------------------------------------------

@@ -15,11 +15,12 @@ Documentation followed:
 """
 
 from typing import Any
+from urllib.parse import urljoin
 
 from accounts.platforms.base import Credentials, Profile, TokenGrant, TokenValidation
-from accounts.platforms.errors import ReauthRequired
 from accounts.platforms.facebook import MetaGraphClient, meta_error
-from accounts.platforms.http import int_or_none, json_body, required, token_grant_from
+from accounts.platforms.http import int_or_none, json_body, required
+from accounts.platforms.oauth2 import token_grant_from
 
 VALIDATION_FIELDS = "user_id,username"
 PROFILE_FIELDS = "user_id,username,followers_count,media_count"
@@ -30,21 +31,16 @@ class InstagramClient(MetaGraphClient):
     refresh_model = "extend"
 
     def refresh_token(self, credentials: Credentials) -> TokenGrant:
-        # Refresh Access Token reference: GET /refresh_access_token?grant_type=ig_refresh_token
-        response = self._get(
-            credentials,
-            "/refresh_access_token",
-            grant_type="ig_refresh_token",
-            access_token=credentials.access_token,
-        )
+        # Refresh Access Token reference: GET /refresh_access_token?grant_type=ig_refresh_token,
+        # documented at the host's root, without the version the other calls carry.
+        params = {"grant_type": "ig_refresh_token", **self.token_params(credentials.access_token)}
+        url = urljoin(self.config["GRAPH_URL"], "/refresh_access_token")
+        response = self.call(credentials, "GET", url, params=params)
         return token_grant_from(response, meta_error)
 
-    def validate_token(self, credentials: Credentials) -> TokenValidation:
+    def inspect_token(self, credentials: Credentials) -> TokenValidation:
         # A /me that answers proves the token is live; a token error (code 190) says it is not.
-        try:
-            user = self._me(credentials, VALIDATION_FIELDS)
-        except ReauthRequired:
-            return TokenValidation(is_valid=False)
+        user = self._me(credentials, VALIDATION_FIELDS)
         return TokenValidation(is_valid=True, platform_user_id=user.get("user_id"))
 
     def fetch_profile(self, credentials: Credentials) -> Profile:
@@ -57,7 +53,5 @@ class InstagramClient(MetaGraphClient):
 
     def _me(self, credentials: Credentials, fields: str) -> dict[str, Any]:
         # Me reference: GET /me?fields=... answers the fields of the token's own user.
-        response = self._get(
-            credentials, "/me", fields=fields, access_token=credentials.access_token
-        )
+        response = self.graph_get(credentials, "/me", token=credentials.access_token, fields=fields)
         return json_body(response)

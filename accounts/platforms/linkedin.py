@@ -1,46 +1,65 @@
-"""LinkedIn client: programmatic refresh tokens, token introspection, OpenID userinfo.
+"""LinkedIn client for a Community Management API app: programmatic refresh tokens, token
+introspection, and the member's identity from the organizations they administer.
 
 The refresh token does not slide: it lives a fixed time (365 days) from the first grant, and
 each refresh only mints a new 60-day access token, so refresh_token_expires_in shrinks.
 
+The Community Management API must be the only product on its app, so the app cannot also
+offer Sign In with OpenID Connect (/v2/userinfo). The member's id is read instead from their
+own organization role assignments, which the same app's r_organization_admin scope allows:
+what the service manages on LinkedIn is organization pages, so a member who administers
+none has nothing to connect.
+
 Documentation followed:
 - Refresh: https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens
 - Introspection: https://learn.microsoft.com/en-us/linkedin/shared/authentication/token-introspection
-- Profile through OpenID Connect userinfo (sub, name, email):
-  https://learn.microsoft.com/en-us/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2
-- Versioned REST API (LinkedIn-Version header, base /rest):
-  https://learn.microsoft.com/en-us/linkedin/talent/versioning-announcement
+- Organization access control by role (GET /organizationAcls?q=roleAssignee):
+  https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-access-control-by-role
+- Versioned REST API (LinkedIn-Version header, base /rest; a retired version answers 426):
+  https://learn.microsoft.com/en-us/linkedin/marketing/versioning
 - Rest.li protocol 2.0 header:
   https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/protocol-version
 """
 
 from typing import Any
-from urllib.parse import urljoin
 
+import requests
 from django.conf import settings
 
-from accounts.platforms.base import (
-    Credentials,
-    PlatformClient,
-    Profile,
-    TokenGrant,
-    TokenValidation,
+from accounts.platforms.base import Credentials, Profile, TokenValidation
+from accounts.platforms.errors import (
+    PlatformError,
+    PlatformPermissionDenied,
+    PlatformRequestRejected,
 )
-from accounts.platforms.errors import ReauthRequired
 from accounts.platforms.http import (
     bearer,
     classify_by_status,
     from_timestamp,
     json_body,
-    oauth2_error,
-    refresh_token_grant,
-    request,
     required,
     split_scopes,
 )
+from accounts.platforms.oauth2 import OAuth2Client, oauth2_error
 
-# userinfo lives on /v2, outside the versioned /rest base that API_URL points at.
-USERINFO_PATH = "/v2/userinfo"
+PERSON_URN_PREFIX = "urn:li:person:"
+# One approved administrator role of the token's member is enough to name the member.
+OWN_ADMINISTRATOR_ROLES = {
+    "q": "roleAssignee",
+    "role": "ADMINISTRATOR",
+    "state": "APPROVED",
+    "count": "1",
+}
+
+
+def linkedin_error(response: requests.Response) -> PlatformError:
+    """Classify a REST answer: a retired API version is our setting to fix, the rest by status."""
+    if response.status_code == 426:
+        return PlatformRequestRejected(
+            f"LinkedIn no longer serves API version {settings.SOCIAL_LINKEDIN_API_VERSION}: "
+            "set SOCIAL_LINKEDIN_API_VERSION to a version LinkedIn currently serves"
+        )
+    return classify_by_status(response)
 
 
 def rest_headers(access_token: str) -> dict[str, str]:
@@ -53,60 +72,64 @@ def rest_headers(access_token: str) -> dict[str, str]:
     }
 
 
-class LinkedInClient(PlatformClient):
+class LinkedInClient(OAuth2Client):
     platform = "LINKEDIN"
     refresh_model = "non_rotating"
+    classify_error = staticmethod(linkedin_error)
 
-    def refresh_token(self, credentials: Credentials) -> TokenGrant:
-        client_id, client_secret = self.app_credentials()
+    @property
+    def token_url(self) -> str:
         # Programmatic refresh tokens: POST {OAUTH_URL}/accessToken as a form.
-        return refresh_token_grant(
-            self.config["OAUTH_URL"] + "/accessToken",
-            refresh_token=credentials.refresh_token,
-            form={"client_id": client_id, "client_secret": client_secret},
-            rate_limit_key=self.rate_limit_key(credentials),
-        )
+        return self.config["OAUTH_URL"] + "/accessToken"
 
-    def validate_token(self, credentials: Credentials) -> TokenValidation:
+    def inspect_token(self, credentials: Credentials) -> TokenValidation:
         client_id, client_secret = self.app_credentials()
-        try:
-            # Token introspection: POST {OAUTH_URL}/introspectToken with the app's credentials.
-            # A 401 here means our app credentials are wrong: oauth2_error does not call that
-            # a dead user token.
-            response = request(
-                "POST",
-                self.config["OAUTH_URL"] + "/introspectToken",
-                data={
-                    "client_id": client_id,
-                    "client_secret": client_secret,
-                    "token": credentials.access_token,
-                },
-                rate_limit_key=self.rate_limit_key(credentials),
-                classify_error=oauth2_error,
-            )
-        except ReauthRequired:
-            return TokenValidation(is_valid=False)
+        # Token introspection: POST {OAUTH_URL}/introspectToken with the app's credentials.
+        # A 401 here means our app credentials are wrong: oauth2_error does not call that
+        # a dead user token.
+        response = self.call(
+            credentials,
+            "POST",
+            self.config["OAUTH_URL"] + "/introspectToken",
+            data={
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "token": credentials.access_token,
+            },
+            classify_error=oauth2_error,
+        )
         return _validation_from(json_body(response))
 
     def fetch_profile(self, credentials: Credentials) -> Profile:
-        # Sign In with LinkedIn using OpenID Connect: GET /v2/userinfo with the member's token.
-        response = request(
+        # Organization access control by role: GET /organizationAcls?q=roleAssignee lists the
+        # token's member's approved roles, each naming the member as roleAssignee.
+        response = self.call(
+            credentials,
             "GET",
-            self._userinfo_url(),
-            headers=bearer(credentials.access_token),
-            rate_limit_key=self.rate_limit_key(credentials),
-            classify_error=classify_by_status,
+            self.config["API_URL"] + "/organizationAcls",
+            params={
+                "q": "roleAssignee",
+                "role": "ADMINISTRATOR",
+                "state": "APPROVED",
+                "count": "1",
+            },
+            headers=rest_headers(credentials.access_token),
         )
-        member = json_body(response)
-        return Profile(
-            platform_user_id=required(member, "sub"),
-            user_name=member.get("name") or "",
-            email=member.get("email"),
-        )
+        return Profile(platform_user_id=_member_id(json_body(response)), user_name="")
 
-    def _userinfo_url(self) -> str:
-        # Same host as API_URL, so a local stand-in server set there serves it too.
-        return self.config.get("USERINFO_URL") or urljoin(self.config["API_URL"], USERINFO_PATH)
+
+def _member_id(acls: dict[str, Any]) -> str:
+    """The person id of `urn:li:person:{id}`, the roleAssignee of the member's own roles."""
+    elements = acls.get("elements") or []
+    if not elements:
+        raise PlatformPermissionDenied(
+            "The LinkedIn member administers no organization page; only page administrators "
+            "can be connected"
+        )
+    assignee = required(elements[0], "roleAssignee")
+    if not assignee.startswith(PERSON_URN_PREFIX):
+        raise PlatformRequestRejected("LinkedIn's answer names no member as roleAssignee")
+    return assignee.removeprefix(PERSON_URN_PREFIX)
 
 
 def _validation_from(introspection: dict[str, Any]) -> TokenValidation:

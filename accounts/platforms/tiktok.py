@@ -20,13 +20,7 @@ from typing import Any
 
 import requests
 
-from accounts.platforms.base import (
-    Credentials,
-    PlatformClient,
-    Profile,
-    TokenGrant,
-    TokenValidation,
-)
+from accounts.platforms.base import Credentials, Profile, TokenValidation
 from accounts.platforms.errors import (
     PlatformError,
     PlatformPermissionDenied,
@@ -35,16 +29,8 @@ from accounts.platforms.errors import (
     PlatformUnavailable,
     ReauthRequired,
 )
-from accounts.platforms.http import (
-    bearer,
-    int_or_none,
-    json_body,
-    oauth2_error,
-    permission_denied,
-    refresh_token_grant,
-    request,
-    required,
-)
+from accounts.platforms.http import bearer, int_or_none, json_body, permission_denied, required
+from accounts.platforms.oauth2 import OAuth2Client, oauth2_error
 
 # user.info.basic is enough to prove the token is live.
 VALIDATION_FIELDS = "open_id,display_name"
@@ -76,26 +62,24 @@ def tiktok_error(response: requests.Response) -> PlatformError:
     return API_ERRORS.get(code, PlatformRequestRejected)(detail)
 
 
-class TikTokClient(PlatformClient):
+class TikTokClient(OAuth2Client):
     platform = "TIKTOK"
     refresh_model = "rotating"
+    classify_error = staticmethod(tiktok_error)
+    classify_token_error = staticmethod(tiktok_error)
 
-    def refresh_token(self, credentials: Credentials) -> TokenGrant:
-        client_key, client_secret = self.app_credentials()
+    @property
+    def token_url(self) -> str:
         # Refresh a User Access Token: POST /v2/oauth/token/ as a form; rotates the refresh token.
-        return refresh_token_grant(
-            self.config["API_URL"] + "/v2/oauth/token/",
-            refresh_token=credentials.refresh_token,
-            form={"client_key": client_key, "client_secret": client_secret},
-            rate_limit_key=self.rate_limit_key(credentials),
-            classify_error=tiktok_error,
-        )
+        return self.config["API_URL"] + "/v2/oauth/token/"
 
-    def validate_token(self, credentials: Credentials) -> TokenValidation:
-        try:
-            user = self._user_info(credentials, VALIDATION_FIELDS)
-        except ReauthRequired:
-            return TokenValidation(is_valid=False)
+    def client_authentication(self) -> tuple[dict[str, str], dict[str, Any]]:
+        # The same page: TikTok names the app's id client_key.
+        client_key, client_secret = self.app_credentials()
+        return {"client_key": client_key, "client_secret": client_secret}, {}
+
+    def inspect_token(self, credentials: Credentials) -> TokenValidation:
+        user = self._user_info(credentials, VALIDATION_FIELDS)
         return TokenValidation(is_valid=True, platform_user_id=user.get("open_id"))
 
     def fetch_profile(self, credentials: Credentials) -> Profile:
@@ -108,13 +92,12 @@ class TikTokClient(PlatformClient):
 
     def _user_info(self, credentials: Credentials, fields: str) -> dict[str, Any]:
         # Get User Info: GET /v2/user/info/?fields=... with the user's Bearer token.
-        response = request(
+        response = self.call(
+            credentials,
             "GET",
             self.config["API_URL"] + "/v2/user/info/",
             params={"fields": fields},
             headers=bearer(credentials.access_token),
-            rate_limit_key=self.rate_limit_key(credentials),
-            classify_error=tiktok_error,
         )
         body = json_body(response)
         # Success carries error.code "ok"; anything else is an error, even with a 200.

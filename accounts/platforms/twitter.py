@@ -12,40 +12,81 @@ Documentation followed:
 - Rate limits and the x-rate-limit-* headers: https://docs.x.com/fundamentals/rate-limits
 """
 
+import re
 import time
+from datetime import timedelta
 from typing import Any
 
 import requests
 
-from accounts.platforms.base import (
-    Credentials,
-    PlatformClient,
-    Profile,
-    TokenGrant,
-    TokenValidation,
+from accounts.platforms.base import Credentials, Profile, TokenValidation
+from accounts.platforms.errors import (
+    PlatformError,
+    PlatformQuotaExhausted,
+    PlatformRequestRejected,
+    ReauthRequired,
 )
-from accounts.platforms.errors import PlatformError, ReauthRequired
 from accounts.platforms.http import (
-    REAUTH_OAUTH_ERRORS,
     bearer,
     classify_by_status,
     int_or_none,
     json_body,
-    oauth2_error,
-    refresh_token_grant,
-    request,
     required,
     retry_after_header,
 )
+from accounts.platforms.oauth2 import REAUTH_OAUTH_ERRORS, OAuth2Client, oauth2_error
 
 USER_FIELDS = "public_metrics,username,name"
-# X answers a used, expired or revoked refresh token with 400 invalid_request (description
-# "Value passed for the token was invalid."), not with RFC 6749's invalid_grant.
-X_REAUTH_OAUTH_ERRORS = REAUTH_OAUTH_ERRORS | {"invalid_request"}
+# X answers a used, expired or revoked refresh token with 400 invalid_request, not with
+# RFC 6749's invalid_grant, and tells it apart from a malformed request only by the
+# description ("Value passed for the token was invalid.").
+DEAD_TOKEN_DESCRIPTION = re.compile(
+    r"token was invalid|invalid (refresh )?token|token (is|has) (expired|been revoked)", re.I
+)
+# The problem type of a 429 that the app's monthly usage cap, not a rate window, caused.
+USAGE_CAPPED_PROBLEM = "https://api.twitter.com/2/problems/usage-capped"
+# X does not say when the cap resets (it is the app's billing day): look again a day later.
+USAGE_CAP_RECHECK = timedelta(days=1)
+APP_CREDENTIAL_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
+
+
+def x_api_error(response: requests.Response) -> PlatformError:
+    """Classify an X API v2 problem: the usage cap, then by status."""
+    return _usage_cap_reached(response) or classify_by_status(response)
 
 
 def x_token_error(response: requests.Response) -> PlatformError:
-    return oauth2_error(response, reauth_errors=X_REAUTH_OAUTH_ERRORS)
+    """Classify an answer of the token endpoint by its error and description, so that only a
+    dead refresh token sends the account to re-authorization."""
+    body = json_body(response)
+    code = body.get("error")
+    if code == "invalid_request":
+        description = str(body.get("error_description") or "")
+        if DEAD_TOKEN_DESCRIPTION.search(description):
+            return ReauthRequired()
+        return PlatformRequestRejected(
+            f"X refused the token request as malformed: {description[:200] or 'no reason given'}"
+        )
+    if code in APP_CREDENTIAL_ERRORS:
+        return PlatformRequestRejected(
+            "X refused the app's credentials: check SOCIAL_TWITTER_CLIENT_ID and "
+            "SOCIAL_TWITTER_CLIENT_SECRET"
+        )
+    if code in REAUTH_OAUTH_ERRORS:
+        return ReauthRequired()
+    return _usage_cap_reached(response) or oauth2_error(response)
+
+
+def _usage_cap_reached(response: requests.Response) -> PlatformQuotaExhausted | None:
+    if response.status_code != 429:
+        return None
+    body = json_body(response)
+    if body.get("type") != USAGE_CAPPED_PROBLEM and body.get("title") != "UsageCapExceeded":
+        return None
+    return PlatformQuotaExhausted(
+        "X API usage cap reached for this period; calls resume when the app's cap resets",
+        retry_after=USAGE_CAP_RECHECK.total_seconds(),
+    )
 
 
 def x_retry_after(response: requests.Response) -> float | None:
@@ -56,29 +97,27 @@ def x_retry_after(response: requests.Response) -> float | None:
     return retry_after_header(response)
 
 
-class TwitterClient(PlatformClient):
+class TwitterClient(OAuth2Client):
     platform = "TWITTER"
     refresh_model = "rotating"
+    classify_error = staticmethod(x_api_error)
+    classify_token_error = staticmethod(x_token_error)
+    read_retry_after = staticmethod(x_retry_after)
 
-    def refresh_token(self, credentials: Credentials) -> TokenGrant:
+    @property
+    def token_url(self) -> str:
+        # OAuth 2.0 Authorization Code Flow with PKCE, refresh: POST /2/oauth2/token as a form.
+        return self.config["API_URL"] + "/2/oauth2/token"
+
+    def client_authentication(self) -> tuple[dict[str, str], dict[str, Any]]:
+        # The same page: a confidential client authenticates with HTTP Basic and still names
+        # its client_id in the form.
         client_id, client_secret = self.app_credentials()
-        # OAuth 2.0 Authorization Code Flow with PKCE, refresh: POST /2/oauth2/token as a form;
-        # a confidential client also authenticates with HTTP Basic.
-        return refresh_token_grant(
-            self.config["API_URL"] + "/2/oauth2/token",
-            refresh_token=credentials.refresh_token,
-            form={"client_id": client_id},
-            auth=(client_id, client_secret),
-            rate_limit_key=self.rate_limit_key(credentials),
-            classify_error=x_token_error,
-            read_retry_after=x_retry_after,
-        )
+        return {"client_id": client_id}, {"auth": (client_id, client_secret)}
 
-    def validate_token(self, credentials: Credentials) -> TokenValidation:
-        try:
-            user = self._me(credentials)
-        except ReauthRequired:  # 401: the access token is expired or revoked
-            return TokenValidation(is_valid=False)
+    def inspect_token(self, credentials: Credentials) -> TokenValidation:
+        # A 401 from /2/users/me: the access token is expired or revoked.
+        user = self._me(credentials)
         return TokenValidation(is_valid=True, platform_user_id=user.get("id"))
 
     def fetch_profile(self, credentials: Credentials) -> Profile:
@@ -92,13 +131,11 @@ class TwitterClient(PlatformClient):
 
     def _me(self, credentials: Credentials) -> dict[str, Any]:
         # Authenticated user lookup: GET /2/users/me?user.fields=... with the user's token.
-        response = request(
+        response = self.call(
+            credentials,
             "GET",
             self.config["API_URL"] + "/2/users/me",
             params={"user.fields": USER_FIELDS},
             headers=bearer(credentials.access_token),
-            rate_limit_key=self.rate_limit_key(credentials),
-            classify_error=classify_by_status,
-            read_retry_after=x_retry_after,
         )
         return json_body(response).get("data") or {}

@@ -17,22 +17,18 @@ Documentation followed:
 - Errors (quotaExceeded, forbidden, ...): https://developers.google.com/youtube/v3/docs/errors
 """
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 
-from accounts.platforms.base import (
-    Credentials,
-    PlatformClient,
-    Profile,
-    TokenGrant,
-    TokenValidation,
-)
+from accounts.platforms.base import Credentials, Profile, TokenValidation
 from accounts.platforms.errors import (
     PlatformError,
+    PlatformQuotaExhausted,
     PlatformRateLimited,
     PlatformRequestRejected,
-    ReauthRequired,
 )
 from accounts.platforms.http import (
     bearer,
@@ -40,17 +36,16 @@ from accounts.platforms.http import (
     from_timestamp,
     int_or_none,
     json_body,
-    oauth2_error,
-    refresh_token_grant,
-    request,
     required,
     split_scopes,
 )
+from accounts.platforms.oauth2 import OAuth2Client, oauth2_error
 
 # Google reports quota and rate limits as 403 with one of these reasons, not as 429.
-RATE_LIMIT_REASONS = frozenset(
-    {"quotaExceeded", "rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded"}
-)
+DAILY_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+# The daily quota resets at midnight Pacific Time (quota and compliance audits page).
+QUOTA_TIME_ZONE = ZoneInfo("America/Los_Angeles")
 
 
 def google_api_error(response: requests.Response) -> PlatformError:
@@ -59,48 +54,54 @@ def google_api_error(response: requests.Response) -> PlatformError:
     if not isinstance(error, dict):
         return oauth2_error(response)
     reasons = {item.get("reason") for item in error.get("errors") or []}
+    if reasons & DAILY_QUOTA_REASONS:
+        return PlatformQuotaExhausted(
+            "YouTube daily quota exhausted; calls resume after midnight Pacific Time",
+            retry_after=seconds_until_quota_reset(),
+        )
     if reasons & RATE_LIMIT_REASONS:
-        return PlatformRateLimited("YouTube quota or rate limit reached")
+        return PlatformRateLimited("YouTube rate limit reached")
     return classify_by_status(response)
 
 
-class YouTubeClient(PlatformClient):
+def seconds_until_quota_reset(now: datetime | None = None) -> float:
+    """Seconds from `now` to the next midnight in Pacific Time (which moves with DST)."""
+    now = now or datetime.now(UTC)
+    local_date = now.astimezone(QUOTA_TIME_ZONE).date()
+    next_midnight = datetime.combine(local_date + timedelta(days=1), time(0), QUOTA_TIME_ZONE)
+    # Subtracting in UTC: within one zone Python subtracts wall-clock times, ignoring DST.
+    return (next_midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
+
+
+class YouTubeClient(OAuth2Client):
     platform = "YOUTUBE"
     refresh_model = "non_rotating"
+    classify_error = staticmethod(google_api_error)
 
-    def refresh_token(self, credentials: Credentials) -> TokenGrant:
-        client_id, client_secret = self.app_credentials()
+    @property
+    def token_url(self) -> str:
         # Refreshing an access token: POST {OAUTH_URL}/token as a form; invalid_grant = revoked.
-        return refresh_token_grant(
-            self.config["OAUTH_URL"] + "/token",
-            refresh_token=credentials.refresh_token,
-            form={"client_id": client_id, "client_secret": client_secret},
-            rate_limit_key=self.rate_limit_key(credentials),
-        )
+        return self.config["OAUTH_URL"] + "/token"
 
-    def validate_token(self, credentials: Credentials) -> TokenValidation:
-        try:
-            # tokeninfo: GET {OAUTH_URL}/tokeninfo?access_token=...; 400 invalid_token when dead.
-            response = request(
-                "GET",
-                self.config["OAUTH_URL"] + "/tokeninfo",
-                params={"access_token": credentials.access_token},
-                rate_limit_key=self.rate_limit_key(credentials),
-                classify_error=oauth2_error,
-            )
-        except ReauthRequired:
-            return TokenValidation(is_valid=False)
+    def inspect_token(self, credentials: Credentials) -> TokenValidation:
+        # tokeninfo: GET {OAUTH_URL}/tokeninfo?access_token=...; 400 invalid_token when dead.
+        response = self.call(
+            credentials,
+            "GET",
+            self.config["OAUTH_URL"] + "/tokeninfo",
+            params={"access_token": credentials.access_token},
+            classify_error=oauth2_error,
+        )
         return self._validation_from(json_body(response))
 
     def fetch_profile(self, credentials: Credentials) -> Profile:
         # channels.list: GET {API_URL}/channels?part=snippet,statistics&mine=true.
-        response = request(
+        response = self.call(
+            credentials,
             "GET",
             self.config["API_URL"] + "/channels",
             params={"part": "snippet,statistics", "mine": "true"},
             headers=bearer(credentials.access_token),
-            rate_limit_key=self.rate_limit_key(credentials),
-            classify_error=google_api_error,
         )
         channel = _own_channel(json_body(response))
         return Profile(

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import Role, SocialAccount
+from accounts.tests.clients import client_for
 from accounts.tests.factories import SocialAccountFactory
-from conftest import client_for
 
 CONNECT_BODY = {"platform": "TIKTOK", "accessToken": "act.token", "platformUserId": "u-1"}
 

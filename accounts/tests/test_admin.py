@@ -47,6 +47,31 @@ def test_staff_edits_go_through_the_admin_without_touching_tokens(staff_client, 
 
 
 @pytest.mark.django_db
+def test_a_staff_edit_is_audited_with_the_staff_user_and_address(staff_client, account_factory):
+    account = account_factory(platform_user_name="Acme Page", permissions=["pages_show_list"])
+    response = staff_client.post(
+        f"/admin/accounts/socialaccount/{account.pk}/change/",
+        {
+            "platform_user_name": "Acme Corp Page",
+            "platform_user_email": "",
+            "permissions": '["pages_show_list", "pages_read_engagement"]',
+            "is_active": "on",
+        },
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+    assert response.status_code == 302
+    entry = AuditLog.objects.get(action="social_account.update", target_id=account.pk)
+    assert entry.actor.username == "staff"
+    assert entry.ip_address == "203.0.113.7"
+    assert entry.organization_id == account.organization_id
+    assert entry.details == {"fields": ["platform_user_name", "permissions"]}
+    account.refresh_from_db()
+    assert account.platform_user_name == "Acme Corp Page"
+    assert account.permissions == ["pages_show_list", "pages_read_engagement"]
+
+
+@pytest.mark.django_db
 def test_audit_log_is_read_only(staff_client, organization):
     log = AuditLog.objects.create(
         organization=organization,

@@ -4,8 +4,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role
+from accounts.tests.clients import client_for
 from accounts.tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
-from conftest import client_for
 
 
 def sign_in(username: str, password: str = TEST_PASSWORD, **extra):
@@ -61,6 +61,20 @@ def test_a_user_without_organization_cannot_sign_in():
 
 
 @pytest.mark.django_db
+def test_sign_in_to_an_organization_of_which_one_is_not_a_member_is_403(
+    admin_membership, other_organization
+):
+    response = sign_in(admin_membership.user.username, organizationId=other_organization.pk)
+    assert response.status_code == 403
+    assert response.json() == {
+        "success": False,
+        "statusCode": 403,
+        "message": "Organization membership required",
+        "error": "Forbidden",
+    }
+
+
+@pytest.mark.django_db
 def test_refresh_gives_a_new_access_token(admin_membership):
     refresh = sign_in(admin_membership.user.username).json()["tokens"]["refreshToken"]
     response = APIClient().post("/auth/token/refresh", {"refreshToken": refresh}, format="json")
@@ -76,6 +90,27 @@ def test_refresh_is_refused_after_the_membership_ends(admin_membership):
     admin_membership.delete()
     response = APIClient().post("/auth/token/refresh", {"refreshToken": refresh}, format="json")
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_refresh_after_the_membership_ends_says_why(admin_membership):
+    refresh = sign_in(admin_membership.user.username).json()["tokens"]["refreshToken"]
+    admin_membership.delete()
+    response = APIClient().post("/auth/token/refresh", {"refreshToken": refresh}, format="json")
+    assert response.json() == {
+        "success": False,
+        "statusCode": 403,
+        "message": "Organization membership required",
+        "error": "Forbidden",
+    }
+
+
+@pytest.mark.django_db
+def test_an_access_token_is_no_refresh_token(admin_membership):
+    access = sign_in(admin_membership.user.username).json()["tokens"]["accessToken"]
+    response = APIClient().post("/auth/token/refresh", {"refreshToken": access}, format="json")
+    assert response.status_code == 401
+    assert response.json()["message"] == "Invalid or expired refresh token"
 
 
 @pytest.mark.django_db
@@ -107,6 +142,21 @@ def test_switch_to_an_organization_of_which_one_is_not_a_member_is_404(
         "/auth/switch-organization", {"organizationId": other_organization.pk}, format="json"
     )
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_switching_to_a_foreign_organization_answers_not_found(
+    admin_membership, other_organization
+):
+    response = client_for(admin_membership).post(
+        "/auth/switch-organization", {"organizationId": other_organization.pk}, format="json"
+    )
+    assert response.json() == {
+        "success": False,
+        "statusCode": 404,
+        "message": "Organization not found",
+        "error": "Not Found",
+    }
 
 
 @pytest.mark.django_db

@@ -56,7 +56,10 @@ def test_eight_concurrent_refreshes_call_the_platform_once(platforms, account_fa
     platforms.add_callback("POST", REFRESH_CALLS["TIKTOK"][1], callback=platform_answer)
 
     outcomes = run_together(
-        lambda: social_account_refresh_token(account_id=account.pk, actor=SYSTEM), CALLERS
+        lambda: social_account_refresh_token(
+            organization=None, account_id=account.pk, actor=SYSTEM
+        ),
+        CALLERS,
     )
 
     assert len(calls) == 1

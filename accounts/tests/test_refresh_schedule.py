@@ -16,10 +16,15 @@ def in_(**delta):
     return timezone.now() + timedelta(**delta)
 
 
+# The accounts of `accounts_by_expiry` the schedule must pick, and only those.
+DUE = ("twitter_due", "linkedin_due", "expired", "other_org_due")
+
+
 @pytest.fixture
 def accounts_by_expiry(account_factory, other_organization):
-    """Each platform's lead decides: 10 minutes is due on X (lead 20 min), not on TikTok
-    (lead 1 h… it is due too); 3 hours is due nowhere but the 60-day platforms."""
+    """Each platform's lead decides: X (20 min) is due at 10 minutes, not at 3 hours; YouTube
+    (15 min) is not due at 30 minutes but is at 5; LinkedIn (7 days) is due at 5 days, not at
+    30. Expired is always due; no expiry, re-auth and disconnected never are."""
     return {
         "twitter_due": account_factory(platform="TWITTER", token_expires_at=in_(minutes=10)),
         "twitter_later": account_factory(platform="TWITTER", token_expires_at=in_(hours=3)),
@@ -46,8 +51,7 @@ def accounts_by_expiry(account_factory, other_organization):
 def test_only_due_accounts_are_selected(accounts_by_expiry, django_assert_num_queries):
     with django_assert_num_queries(1):
         due = set(social_accounts_due_for_refresh().values_list("pk", flat=True))
-    expected = {"twitter_due", "linkedin_due", "expired", "other_org_due"}
-    assert due == {accounts_by_expiry[name].pk for name in expected}
+    assert due == {accounts_by_expiry[name].pk for name in DUE}
 
 
 @pytest.mark.django_db
@@ -67,9 +71,9 @@ def test_the_beat_entry_enqueues_one_refresh_per_due_account(
     enqueued = []
     monkeypatch.setattr(tasks.refresh_social_account_token, "delay", enqueued.append)
 
-    assert tasks.enqueue_due_token_refreshes() == 4
+    assert tasks.enqueue_due_token_refreshes() == len(DUE)
 
-    assert len(enqueued) == 4 and len(set(enqueued)) == 4
+    assert sorted(enqueued) == sorted(accounts_by_expiry[name].pk for name in DUE)
 
 
 @pytest.mark.django_db

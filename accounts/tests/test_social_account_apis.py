@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import AuditLog, Role, SocialAccount
-from conftest import client_for
+from accounts.tests.clients import client_for
 
 SPEC_CONNECT_BODY = {
     "platform": "FACEBOOK",

@@ -3,10 +3,13 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.models import AccountStatus, AuditLog, SocialAccount
 from accounts.platforms.tests.support import REFRESH_CALLS, load_fixture
+from accounts.services import SYSTEM, social_account_refresh_token
+from accounts.tests.clients import client_for
 
 TIKTOK_TOKEN_URL = REFRESH_CALLS["TIKTOK"][1]
 GOOGLE_TOKEN_URL = REFRESH_CALLS["YOUTUBE"][1]
@@ -85,7 +88,9 @@ def test_a_refresh_token_from_the_body_is_used_and_kept(api, platforms, account_
 
 @pytest.mark.django_db
 def test_an_invalid_grant_marks_the_account_for_reauth(api, platforms, tiktok_account):
-    platforms.post(TIKTOK_TOKEN_URL, status=400, json=load_fixture("tiktok", "invalid_grant"))
+    answer = platforms.post(
+        TIKTOK_TOKEN_URL, status=400, json=load_fixture("tiktok", "invalid_grant")
+    )
 
     response = refresh(api, tiktok_account)
 
@@ -99,6 +104,58 @@ def test_an_invalid_grant_marks_the_account_for_reauth(api, platforms, tiktok_ac
     assert [account["id"] for account in listed["socialAccounts"]] == [tiktok_account.pk]
     # No further call to the platform: the stored token is known dead.
     assert refresh(api, tiktok_account).status_code == 409
+    assert answer.call_count == 1
+
+
+@pytest.mark.django_db
+def test_a_refresh_stored_after_the_request_means_no_further_call(platforms, tiktok_account):
+    """A caller that waited on the row lock while a sibling refreshed finds a refresh stored
+    after it asked: it keeps what the sibling stored. One asked later still refreshes."""
+    asked_at = timezone.now()
+    SocialAccount.objects.filter(pk=tiktok_account.pk).update(
+        token_refreshed_at=asked_at + timedelta(seconds=1)
+    )
+    answer = platforms.post(TIKTOK_TOKEN_URL, json=load_fixture("tiktok", "refresh_success"))
+
+    with time_machine.travel(asked_at, tick=False):
+        waited = social_account_refresh_token(
+            organization=tiktok_account.organization, account_id=tiktok_account.pk, actor=SYSTEM
+        )
+
+    assert answer.call_count == 0
+    assert waited.refreshed is False
+    assert waited.account.refresh_token == "rft.old-refresh-token-00000"
+
+    with time_machine.travel(asked_at + timedelta(seconds=2), tick=False):
+        later = social_account_refresh_token(
+            organization=tiktok_account.organization, account_id=tiktok_account.pk, actor=SYSTEM
+        )
+
+    assert answer.call_count == 1
+    assert later.refreshed is True
+
+
+@pytest.mark.django_db
+def test_only_the_schedule_waits_for_the_lead_time(platforms, account_factory):
+    # TikTok's lead is an hour: a token good for a day is not due.
+    account = account_factory(
+        platform="TIKTOK", token_expires_at=timezone.now() + timedelta(days=1)
+    )
+    answer = platforms.post(TIKTOK_TOKEN_URL, json=load_fixture("tiktok", "refresh_success"))
+
+    scheduled = social_account_refresh_token(
+        organization=None, account_id=account.pk, actor=SYSTEM, only_if_due=True
+    )
+
+    assert answer.call_count == 0
+    assert scheduled.refreshed is False
+
+    asked = social_account_refresh_token(
+        organization=account.organization, account_id=account.pk, actor=SYSTEM
+    )
+
+    assert answer.call_count == 1
+    assert asked.refreshed is True
 
 
 @pytest.mark.django_db
@@ -161,8 +218,6 @@ def test_token_endpoints_hide_other_organizations_accounts(api, other_organizati
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["viewer", "member"])
 def test_readers_may_not_refresh_or_validate(role, membership_with_role, tiktok_account):
-    from conftest import client_for
-
     client = client_for(membership_with_role(role))
     for action in ("refresh-token", "validate-token"):
         response = client.post(f"/social/accounts/{tiktok_account.pk}/{action}", {}, format="json")

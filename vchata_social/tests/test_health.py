@@ -1,4 +1,7 @@
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.db import connections
 from django.test import Client
 
@@ -34,3 +37,32 @@ def test_a_failing_database_is_named_with_503(monkeypatch):
     response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "failing"
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 26, 12, 0, tzinfo=UTC), tick=False)
+def test_current_settings_give_no_warnings(settings):
+    settings.SOCIAL_LINKEDIN_API_VERSION = "202607"
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["warnings"] == []
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 26, 12, 0, tzinfo=UTC), tick=False)
+def test_a_stale_platform_setting_is_reported_without_503(settings):
+    settings.SOCIAL_LINKEDIN_API_VERSION = "202511"
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    [warning] = response.json()["warnings"]
+    assert warning.startswith("accounts.W001: SOCIAL_LINKEDIN_API_VERSION 202511 is 12 months old")
+
+
+@pytest.mark.django_db
+def test_a_malformed_platform_setting_is_reported_without_503(settings):
+    settings.SOCIAL_LINKEDIN_API_VERSION = "latest"
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    [warning] = response.json()["warnings"]
+    assert warning.startswith("accounts.E001: ")

@@ -6,35 +6,20 @@ import responses
 
 from accounts.platforms import http
 from accounts.platforms.base import Credentials
-from accounts.platforms.tests.support import (
-    ACCESS_TOKEN,
-    BASE_URLS,
-    REFRESH_TOKEN,
-    assert_no_secrets,
-    client_id,
-    client_secret,
-)
+from accounts.platforms.tests.support import ACCESS_TOKEN, REFRESH_TOKEN, assert_no_secrets
 
 
 @pytest.fixture(autouse=True)
-def platform_settings(settings):
-    """Configured apps on the documented hosts, and a retry policy the tests can count on."""
-    settings.SOCIAL_PLATFORMS = {
-        platform: {
-            "CLIENT_ID": client_id(platform),
-            "CLIENT_SECRET": client_secret(platform),
-            **urls,
-        }
-        for platform, urls in BASE_URLS.items()
-    }
-    settings.SOCIAL_LINKEDIN_API_VERSION = "202511"
-    settings.PLATFORM_HTTP_CONNECT_TIMEOUT = 3.05
-    settings.PLATFORM_HTTP_READ_TIMEOUT = 15.0
-    settings.PLATFORM_HTTP_MAX_RETRIES = 3
-    settings.PLATFORM_HTTP_BACKOFF_SECONDS = 0.5
-    settings.PLATFORM_HTTP_MAX_BACKOFF_SECONDS = 30.0
-    settings.PLATFORM_RATE_LIMIT_PER_MINUTE = 60
-    return settings
+def platform_settings(platform_settings):
+    """Every test here on the configured apps (accounts/conftest.py), with a retry policy the
+    tests can count on."""
+    platform_settings.PLATFORM_HTTP_CONNECT_TIMEOUT = 3.05
+    platform_settings.PLATFORM_HTTP_READ_TIMEOUT = 15.0
+    platform_settings.PLATFORM_HTTP_MAX_RETRIES = 3
+    platform_settings.PLATFORM_HTTP_BACKOFF_SECONDS = 0.5
+    platform_settings.PLATFORM_HTTP_MAX_BACKOFF_SECONDS = 30.0
+    platform_settings.PLATFORM_RATE_LIMIT_PER_MINUTE = 60
+    return platform_settings
 
 
 @pytest.fixture(autouse=True)

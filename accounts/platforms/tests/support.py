@@ -14,7 +14,7 @@ REFRESH_TOKEN = "refresh-token-SECRET-d4e5f6"
 # The documented base URLs, pinned so that the tests do not depend on the environment.
 BASE_URLS: dict[str, dict[str, str]] = {
     "FACEBOOK": {"GRAPH_URL": "https://graph.facebook.com/v23.0"},
-    "INSTAGRAM": {"GRAPH_URL": "https://graph.instagram.com"},
+    "INSTAGRAM": {"GRAPH_URL": "https://graph.instagram.com/v23.0"},
     "TIKTOK": {"API_URL": "https://open.tiktokapis.com"},
     "TWITTER": {"API_URL": "https://api.x.com"},
     "LINKEDIN": {

@@ -1,3 +1,6 @@
+import hashlib
+import hmac
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -112,16 +115,25 @@ def test_validate_with_a_refused_app_token_blames_our_configuration(mocked, cred
     with pytest.raises(PlatformRequestRejected) as raised:
         facebook.validate_token(credentials)
 
-    assert not isinstance(raised.value, ReauthRequired)
-    assert "SOCIAL_FACEBOOK_CLIENT_SECRET" in raised.value.message
+    assert type(raised.value) is PlatformRequestRejected
+    assert raised.value.message == (
+        "Facebook refused the app access token: check SOCIAL_FACEBOOK_CLIENT_ID and "
+        "SOCIAL_FACEBOOK_CLIENT_SECRET"
+    )
     assert_no_secrets(str(raised.value), repr(raised.value))
 
 
-def test_fetch_profile(mocked, credentials):
+def test_fetch_profile_signs_the_user_token_with_appsecret_proof(mocked, credentials):
+    # Securing requests: hex HMAC-SHA256 of the access token, keyed with the app secret.
+    proof = hmac.new(
+        client_secret("FACEBOOK").encode(), ACCESS_TOKEN.encode(), hashlib.sha256
+    ).hexdigest()
     mocked.get(
         f"{GRAPH}/me",
         match=[
-            matchers.query_param_matcher({"fields": "id,name,email", "access_token": ACCESS_TOKEN})
+            matchers.query_param_matcher(
+                {"fields": "id,name,email", "access_token": ACCESS_TOKEN, "appsecret_proof": proof}
+            )
         ],
         json=load_fixture("facebook", "me"),
     )
@@ -151,3 +163,92 @@ def test_graph_errors_are_classified_by_code(mocked, credentials, sleeps, case, 
 
     assert type(raised.value) is expected
     assert sleeps == []  # a Graph error code is an answer, not a transient failure
+
+
+def test_a_business_use_case_limit_waits_as_long_as_meta_estimates(mocked, credentials, sleeps):
+    # Rate-limiting page: estimated_time_to_regain_access is in minutes, per business object.
+    usage = {
+        "112233445566778": [
+            {
+                "type": "pages",
+                "call_count": 100,
+                "total_cputime": 25,
+                "total_time": 25,
+                "estimated_time_to_regain_access": 19,
+            }
+        ],
+        "10153848260347724": [
+            {
+                "type": "pages",
+                "call_count": 97,
+                "total_cputime": 23,
+                "total_time": 23,
+                "estimated_time_to_regain_access": 0,
+            }
+        ],
+    }
+    mocked.get(
+        f"{GRAPH}/me",
+        status=400,
+        headers={"X-Business-Use-Case-Usage": json.dumps(usage)},
+        json=load_fixture("facebook", "page_rate_limited"),
+    )
+
+    with pytest.raises(PlatformRateLimited) as raised:
+        facebook.fetch_profile(credentials)
+
+    assert raised.value.retry_after == 19 * 60
+    assert raised.value.message == "Meta Graph API error 80001 (fbtrace_id AmFGcW_3hwDB7qFbl_QdebZ)"
+    assert len(mocked.calls) == 1
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("code", [80000, 80002, 80006, 80014])
+def test_every_business_use_case_code_is_a_rate_limit(mocked, credentials, code):
+    body = load_fixture("facebook", "page_rate_limited")
+    body["error"]["code"] = code
+    mocked.get(f"{GRAPH}/me", status=400, json=body)
+
+    with pytest.raises(PlatformRateLimited):
+        facebook.fetch_profile(credentials)
+
+
+def test_a_full_hourly_app_usage_pauses_for_part_of_the_hour(mocked, credentials):
+    mocked.get(
+        f"{GRAPH}/me",
+        status=400,
+        headers={"X-App-Usage": '{"call_count": 100, "total_time": 25, "total_cputime": 25}'},
+        json=load_fixture("facebook", "rate_limited"),
+    )
+
+    with pytest.raises(PlatformRateLimited) as raised:
+        facebook.fetch_profile(credentials)
+
+    assert raised.value.retry_after == 600
+
+
+def test_a_throttled_answer_without_usage_headers_leaves_the_wait_to_the_caller(
+    mocked, credentials
+):
+    mocked.get(f"{GRAPH}/me", status=400, json=load_fixture("facebook", "rate_limited"))
+
+    with pytest.raises(PlatformRateLimited) as raised:
+        facebook.fetch_profile(credentials)
+
+    assert raised.value.retry_after is None
+
+
+def test_validate_reads_when_data_access_expires(mocked, credentials):
+    mocked.get(f"{GRAPH}/debug_token", json=load_fixture("facebook", "debug_token_valid"))
+
+    validation = facebook.validate_token(credentials)
+
+    assert validation.data_access_expires_at == datetime.fromtimestamp(1771400000, tz=UTC)
+
+
+def test_calls_made_with_the_app_credentials_carry_no_appsecret_proof(mocked, credentials):
+    mocked.get(f"{GRAPH}/debug_token", json=load_fixture("facebook", "debug_token_valid"))
+
+    facebook.validate_token(credentials)
+
+    assert "appsecret_proof" not in mocked.calls[0].request.url

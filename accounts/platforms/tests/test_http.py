@@ -1,12 +1,16 @@
 """The shared HTTP layer: retries, backoff, Retry-After, rate limit, error hand-off, logging."""
 
+import socket
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 import requests
 import time_machine
-from responses import matchers
 
 from accounts.platforms import http
 from accounts.platforms.errors import (
@@ -248,69 +252,106 @@ def test_an_unreadable_retry_after_falls_back_to_backoff(mocked, key, sleeps, va
     assert 0 <= sleeps[0] <= 0.5
 
 
-# --- OAuth 2.0 token endpoint helpers ---------------------------------------------------------
+# --- Resending after a failure, on real connections ------------------------------------------
+
+
+@contextmanager
+def misbehaving_server(misbehave: Callable[[socket.socket], None]):
+    """A server on 127.0.0.1 that reads each request and then `misbehave`s on the connection;
+    yields (its URL, a list with one entry per request it received)."""
+    received: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                received.append(connection.recv(65536))
+                misbehave(connection)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/oauth/token", received
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def hang_up(connection: socket.socket) -> None:
+    """The request arrived; the connection is dropped before any answer."""
+
+
+def break_the_chunked_answer(connection: socket.socket) -> None:
+    connection.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b'Transfer-Encoding: chunked\r\n\r\n20\r\n{"access_token": '
+    )
+
+
+def never_answer(connection: socket.socket) -> None:
+    time.sleep(0.5)
+
+
+def post(url: str, key: str, **options):
+    return http.request(
+        "POST",
+        url,
+        data={"refresh_token": "single-use"},
+        rate_limit_key=key,
+        classify_error=lambda response: PlatformRequestRejected(),
+        **options,
+    )
 
 
 @pytest.mark.parametrize(
-    ("code", "expected"),
-    [
-        ("invalid_grant", ReauthRequired),
-        ("invalid_token", ReauthRequired),
-        ("invalid_client", PlatformRequestRejected),
-        ("unauthorized_client", PlatformRequestRejected),
-        ("server_error", PlatformUnavailable),
-        ("temporarily_unavailable", PlatformUnavailable),
-    ],
+    "misbehave", [hang_up, break_the_chunked_answer], ids=["reset", "broken-chunked-answer"]
 )
-def test_oauth2_errors_are_classified_by_their_code(mocked, code, expected):
-    mocked.post(URL, status=400, json={"error": code, "error_description": "..."})
+def test_a_post_that_reached_the_platform_is_never_sent_again(key, sleeps, misbehave):
+    with misbehaving_server(misbehave) as (url, received), pytest.raises(PlatformUnavailable):
+        post(url, key)
 
-    response = requests.post(URL, timeout=1)
-
-    assert type(http.oauth2_error(response)) is expected
-
-
-def test_an_oauth2_error_without_a_json_body_is_a_rejected_request(mocked):
-    mocked.post(URL, status=400, body="<html>Bad Request</html>")
-
-    error = http.oauth2_error(requests.post(URL, timeout=1))
-
-    assert type(error) is PlatformRequestRejected
-    assert "400" in error.message
+    assert len(received) == 1
+    assert sleeps == []
 
 
-def test_refresh_grant_posts_the_form_and_reads_the_answer(mocked, key):
-    mocked.post(
-        URL,
-        match=[
-            matchers.urlencoded_params_matcher(
-                {"grant_type": "refresh_token", "refresh_token": "old", "client_id": "app"}
-            )
-        ],
-        json={
-            "access_token": "new",
-            "expires_in": "3600",
-            "refresh_token": "",
-            "refresh_token_expires_in": 86400,
-            "scope": "a,b c",
-            "token_type": "Bearer",
-        },
-    )
+def test_a_post_whose_answer_never_came_is_never_sent_again(key, sleeps, platform_settings):
+    platform_settings.PLATFORM_HTTP_READ_TIMEOUT = 0.2
+    with misbehaving_server(never_answer) as (url, received), pytest.raises(PlatformUnavailable):
+        post(url, key)
 
-    grant = http.refresh_token_grant(
-        URL, refresh_token="old", form={"client_id": "app"}, rate_limit_key=key
-    )
-
-    assert grant.access_token == "new"
-    assert grant.expires_in == 3600
-    assert grant.refresh_token is None  # an empty refresh token never replaces the stored one
-    assert grant.refresh_expires_in == 86400
-    assert grant.scopes == ["a", "b", "c"]
-    assert grant.token_type == "bearer"
+    assert len(received) == 1
+    assert sleeps == []
 
 
-def test_refresh_grant_without_a_stored_refresh_token_needs_reauth_and_sends_nothing(mocked, key):
-    with pytest.raises(ReauthRequired):
-        http.refresh_token_grant(URL, refresh_token=None, form={}, rate_limit_key=key)
+def test_a_post_that_could_not_open_a_connection_is_sent_again(key, sleeps):
+    closed = socket.create_server(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}/oauth/token"
+    closed.close()  # nothing listens there any more: every connection is refused
 
-    assert len(mocked.calls) == 0
+    with pytest.raises(PlatformUnavailable):
+        post(url, key)
+
+    assert len(sleeps) == 3  # the first try and PLATFORM_HTTP_MAX_RETRIES more
+
+
+def test_a_get_after_a_reset_is_sent_again(key, sleeps):
+    with misbehaving_server(hang_up) as (url, received), pytest.raises(PlatformUnavailable):
+        http.request(
+            "GET", url, rate_limit_key=key, classify_error=lambda response: ReauthRequired()
+        )
+
+    assert len(received) == 4
+
+
+def test_a_post_the_caller_calls_idempotent_is_sent_again_after_a_reset(key, sleeps):
+    with misbehaving_server(hang_up) as (url, received), pytest.raises(PlatformUnavailable):
+        post(url, key, idempotent=True)
+
+    assert len(received) == 4

@@ -5,13 +5,15 @@ from accounts.platforms import get_client
 from accounts.platforms.errors import ReauthRequired
 from accounts.platforms.tests.support import ACCESS_TOKEN, load_fixture
 
-GRAPH = "https://graph.instagram.com"
+HOST = "https://graph.instagram.com"
+# The refresh endpoint is documented at the host root, the other calls under a version.
+GRAPH = f"{HOST}/v23.0"
 instagram = get_client("INSTAGRAM")
 
 
 def test_refresh_extends_the_long_lived_token(mocked, credentials):
     mocked.get(
-        f"{GRAPH}/refresh_access_token",
+        f"{HOST}/refresh_access_token",
         match=[
             matchers.query_param_matcher(
                 {"grant_type": "ig_refresh_token", "access_token": ACCESS_TOKEN}
@@ -29,7 +31,7 @@ def test_refresh_extends_the_long_lived_token(mocked, credentials):
 
 def test_refresh_of_an_expired_token_requires_reauth(mocked, credentials):
     mocked.get(
-        f"{GRAPH}/refresh_access_token", status=400, json=load_fixture("instagram", "token_expired")
+        f"{HOST}/refresh_access_token", status=400, json=load_fixture("instagram", "token_expired")
     )
 
     with pytest.raises(ReauthRequired):

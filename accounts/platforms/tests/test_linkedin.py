@@ -4,7 +4,11 @@ import pytest
 from responses import matchers
 
 from accounts.platforms import get_client
-from accounts.platforms.errors import PlatformRequestRejected, ReauthRequired
+from accounts.platforms.errors import (
+    PlatformPermissionDenied,
+    PlatformRequestRejected,
+    ReauthRequired,
+)
 from accounts.platforms.linkedin import rest_headers
 from accounts.platforms.tests.support import (
     ACCESS_TOKEN,
@@ -87,34 +91,82 @@ def test_validate_with_wrong_app_credentials_does_not_blame_the_token(mocked, cr
     with pytest.raises(PlatformRequestRejected) as raised:
         linkedin.validate_token(credentials)
 
-    assert not isinstance(raised.value, ReauthRequired)
+    assert type(raised.value) is PlatformRequestRejected
+    assert raised.value.message == "The platform refused the token request (invalid_client)"
 
 
-def test_fetch_profile_reads_openid_userinfo(mocked, credentials):
+ACLS = "https://api.linkedin.com/rest/organizationAcls"
+
+
+def test_fetch_profile_names_the_member_from_their_administrator_roles(
+    mocked, credentials, platform_settings
+):
+    platform_settings.SOCIAL_LINKEDIN_API_VERSION = "202603"
     mocked.get(
-        "https://api.linkedin.com/v2/userinfo",
-        match=[matchers.header_matcher({"Authorization": f"Bearer {ACCESS_TOKEN}"})],
-        json=load_fixture("linkedin", "userinfo"),
+        ACLS,
+        match=[
+            matchers.query_param_matcher(
+                {"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED", "count": "1"}
+            ),
+            matchers.header_matcher(
+                {
+                    "Authorization": f"Bearer {ACCESS_TOKEN}",
+                    "LinkedIn-Version": "202603",
+                    "X-Restli-Protocol-Version": "2.0.0",
+                }
+            ),
+        ],
+        json=load_fixture("linkedin", "organization_acls"),
     )
 
     profile = linkedin.fetch_profile(credentials)
 
-    assert (profile.platform_user_id, profile.user_name, profile.email) == (
-        "782bbtaQ",
-        "Ada Lovelace",
-        "ada@example.com",
+    assert profile.platform_user_id == "782bbtaQ"
+
+
+def test_a_member_who_administers_no_page_cannot_be_connected(mocked, credentials):
+    mocked.get(ACLS, json=load_fixture("linkedin", "organization_acls_none"))
+
+    with pytest.raises(PlatformPermissionDenied) as raised:
+        linkedin.fetch_profile(credentials)
+
+    assert raised.value.message == (
+        "The LinkedIn member administers no organization page; only page administrators "
+        "can be connected"
+    )
+
+
+def test_fetch_profile_without_the_organization_scope_names_linkedins_reason(mocked, credentials):
+    mocked.get(ACLS, status=403, json=load_fixture("linkedin", "access_denied"))
+
+    with pytest.raises(PlatformPermissionDenied) as raised:
+        linkedin.fetch_profile(credentials)
+
+    assert raised.value.message == (
+        "The platform refused the operation: Not enough permissions to access: "
+        "organizationAcls.FINDER-roleAssignee.20260301"
     )
 
 
 def test_fetch_profile_with_a_revoked_token_requires_reauth(mocked, credentials):
-    mocked.get(
-        "https://api.linkedin.com/v2/userinfo",
-        status=401,
-        json=load_fixture("linkedin", "unauthorized"),
-    )
+    mocked.get(ACLS, status=401, json=load_fixture("linkedin", "unauthorized"))
 
     with pytest.raises(ReauthRequired):
         linkedin.fetch_profile(credentials)
+
+
+def test_a_retired_api_version_names_the_setting_to_change(mocked, credentials, platform_settings):
+    platform_settings.SOCIAL_LINKEDIN_API_VERSION = "202511"
+    mocked.get(ACLS, status=426, json=load_fixture("linkedin", "version_retired"))
+
+    with pytest.raises(PlatformRequestRejected) as raised:
+        linkedin.fetch_profile(credentials)
+
+    assert type(raised.value) is PlatformRequestRejected
+    assert raised.value.message == (
+        "LinkedIn no longer serves API version 202511: set SOCIAL_LINKEDIN_API_VERSION to a "
+        "version LinkedIn currently serves"
+    )
 
 
 def test_rest_calls_pin_the_api_version_and_restli_protocol(platform_settings):

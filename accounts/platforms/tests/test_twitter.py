@@ -3,7 +3,12 @@ import time_machine
 from responses import matchers
 
 from accounts.platforms import get_client
-from accounts.platforms.errors import PlatformRateLimited, PlatformRequestRejected, ReauthRequired
+from accounts.platforms.errors import (
+    PlatformQuotaExhausted,
+    PlatformRateLimited,
+    PlatformRequestRejected,
+    ReauthRequired,
+)
 from accounts.platforms.tests.support import (
     ACCESS_TOKEN,
     REFRESH_TOKEN,
@@ -62,7 +67,11 @@ def test_a_misconfigured_app_is_not_blamed_on_the_user(mocked, credentials):
     with pytest.raises(PlatformRequestRejected) as raised:
         twitter.refresh_token(credentials)
 
-    assert not isinstance(raised.value, ReauthRequired)
+    assert type(raised.value) is PlatformRequestRejected
+    assert raised.value.message == (
+        "X refused the app's credentials: check SOCIAL_TWITTER_CLIENT_ID and "
+        "SOCIAL_TWITTER_CLIENT_SECRET"
+    )
 
 
 def test_validate_asks_for_the_authenticated_user(mocked, credentials):
@@ -127,3 +136,67 @@ def test_a_reset_a_window_away_is_reported_as_retry_after(mocked, credentials, s
 
     assert raised.value.retry_after == 840.0
     assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["Value passed for the token was invalid.", "Value passed for the refresh token was invalid."],
+)
+def test_a_dead_refresh_token_is_told_by_its_description(mocked, credentials, description):
+    mocked.post(
+        f"{API}/2/oauth2/token",
+        status=400,
+        json={"error": "invalid_request", "error_description": description},
+    )
+
+    with pytest.raises(ReauthRequired):
+        twitter.refresh_token(credentials)
+
+
+def test_a_malformed_token_request_is_not_a_dead_token(mocked, credentials):
+    mocked.post(
+        f"{API}/2/oauth2/token", status=400, json=load_fixture("twitter", "malformed_request")
+    )
+
+    with pytest.raises(PlatformRequestRejected) as raised:
+        twitter.refresh_token(credentials)
+
+    assert type(raised.value) is PlatformRequestRejected
+    assert raised.value.message == (
+        "X refused the token request as malformed: Missing required parameter [refresh_token]."
+    )
+
+
+def test_the_monthly_usage_cap_is_a_spent_quota_not_a_rate_limit(mocked, credentials, sleeps):
+    # The cap's 429 still carries the ordinary rate-limit headers, with calls to spare.
+    mocked.get(
+        f"{API}/2/users/me",
+        status=429,
+        headers={"x-rate-limit-limit": "40000", "x-rate-limit-remaining": "39999"},
+        json=load_fixture("twitter", "usage_capped"),
+    )
+
+    with pytest.raises(PlatformQuotaExhausted) as raised:
+        twitter.fetch_profile(credentials)
+
+    assert raised.value.message == (
+        "X API usage cap reached for this period; calls resume when the app's cap resets"
+    )
+    assert raised.value.retry_after == 24 * 3600
+    assert len(mocked.calls) == 1  # retrying within seconds cannot help
+    assert sleeps == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_ordinary_429_is_a_rate_limit_not_a_spent_quota(mocked, credentials, sleeps):
+    mocked.get(
+        f"{API}/2/users/me",
+        status=429,
+        headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(NOW + 840)},
+        json=load_fixture("twitter", "rate_limited"),
+    )
+
+    with pytest.raises(PlatformRateLimited) as raised:
+        twitter.fetch_profile(credentials)
+
+    assert type(raised.value) is PlatformRateLimited

@@ -1,10 +1,16 @@
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from responses import matchers
 
 from accounts.platforms import get_client
-from accounts.platforms.errors import PlatformRateLimited, PlatformRequestRejected, ReauthRequired
+from accounts.platforms.errors import (
+    PlatformQuotaExhausted,
+    PlatformRateLimited,
+    PlatformRequestRejected,
+    ReauthRequired,
+)
 from accounts.platforms.tests.support import (
     ACCESS_TOKEN,
     REFRESH_TOKEN,
@@ -12,6 +18,7 @@ from accounts.platforms.tests.support import (
     client_secret,
     load_fixture,
 )
+from accounts.platforms.youtube import seconds_until_quota_reset
 
 OAUTH = "https://oauth2.googleapis.com"
 API = "https://www.googleapis.com/youtube/v3"
@@ -103,7 +110,8 @@ def test_an_account_without_a_channel_is_rejected_not_sent_to_reauth(mocked, cre
     with pytest.raises(PlatformRequestRejected) as raised:
         youtube.fetch_profile(credentials)
 
-    assert not isinstance(raised.value, ReauthRequired)
+    assert type(raised.value) is PlatformRequestRejected
+    assert raised.value.message == "The Google account has no YouTube channel"
 
 
 def test_an_exhausted_quota_is_a_rate_limit(mocked, credentials, sleeps):
@@ -120,3 +128,43 @@ def test_fetch_profile_with_a_revoked_token_requires_reauth(mocked, credentials)
 
     with pytest.raises(ReauthRequired):
         youtube.fetch_profile(credentials)
+
+
+# Thursday 2026-11-26 15:30 in Los Angeles (PST, UTC-8): 8 h 30 min before the quota resets.
+AFTERNOON_IN_LOS_ANGELES = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)
+
+
+@time_machine.travel(AFTERNOON_IN_LOS_ANGELES, tick=False)
+def test_an_exhausted_daily_quota_waits_for_midnight_pacific_time(mocked, credentials, sleeps):
+    mocked.get(f"{API}/channels", status=403, json=load_fixture("youtube", "quota_exceeded"))
+
+    with pytest.raises(PlatformQuotaExhausted) as raised:
+        youtube.fetch_profile(credentials)
+
+    assert raised.value.retry_after == 8.5 * 3600
+    assert raised.value.message == (
+        "YouTube daily quota exhausted; calls resume after midnight Pacific Time"
+    )
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("moment", "hours_left"),
+    [
+        # 00:00 PDT on the day summer time ends: that day has 25 hours.
+        (datetime(2026, 11, 1, 7, 0, tzinfo=UTC), 25),
+        # 00:00 PST on the day summer time starts: that day has 23 hours.
+        (datetime(2026, 3, 8, 8, 0, tzinfo=UTC), 23),
+    ],
+)
+def test_the_quota_reset_follows_daylight_saving_time(moment, hours_left):
+    assert seconds_until_quota_reset(moment) == hours_left * 3600
+
+
+def test_a_short_rate_limit_is_not_a_spent_quota(mocked, credentials, sleeps):
+    mocked.get(f"{API}/channels", status=403, json=load_fixture("youtube", "user_rate_limited"))
+
+    with pytest.raises(PlatformRateLimited) as raised:
+        youtube.fetch_profile(credentials)
+
+    assert type(raised.value) is PlatformRateLimited
