@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from accounts.models import AuditLog, Membership, Organization, SocialAccount
+from accounts.selectors import reauth_warning_horizon
 from accounts.services import (
     Actor,
     social_account_refresh_token,
@@ -41,6 +42,7 @@ class TokenExpiryFilter(admin.SimpleListFilter):
             ("1d", "Within a day"),
             ("7d", "Within a week"),
             ("refresh_30d", "Refresh token dies within 30 days"),
+            ("reauth_soon", "New login needed soon (data access or refresh token ending)"),
             ("never", "No expiry"),
         ]
 
@@ -55,6 +57,8 @@ class TokenExpiryFilter(admin.SimpleListFilter):
             )
         if value == "refresh_30d":
             return queryset.filter(refresh_token_expires_at__lte=now + timedelta(days=30))
+        if value == "reauth_soon":
+            return queryset.reauth_soon(before=reauth_warning_horizon())
         if value == "never":
             return queryset.filter(token_expires_at__isnull=True)
         return queryset
@@ -118,6 +122,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
         "status",
         "token_expires_at",
         "refresh_token_expires_at",
+        "data_access_expires_at",
         "token_refreshed_at",
         "token_validated_at",
         "token_is_valid",

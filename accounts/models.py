@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -69,6 +71,11 @@ class AccountStatus(models.TextChoices):
     REAUTH_REQUIRED = "REAUTH_REQUIRED", "Re-authorization required"
 
 
+# Not a status an account is in, but a filter over ACTIVE ones: a forced new login is due
+# within settings.REAUTH_WARNING_DAYS (see SocialAccountQuerySet.reauth_soon).
+REAUTH_SOON = "REAUTH_SOON"
+
+
 class SocialAccountQuerySet(models.QuerySet):
     def connected(self) -> "SocialAccountQuerySet":
         return self.filter(disconnected_at__isnull=True)
@@ -76,6 +83,14 @@ class SocialAccountQuerySet(models.QuerySet):
     def for_organization(self, organization: Organization) -> "SocialAccountQuerySet":
         """The only way the API reaches accounts: connected ones of one organization."""
         return self.connected().filter(organization=organization)
+
+    def reauth_soon(self, *, before: datetime) -> "SocialAccountQuerySet":
+        """Active accounts that a forced new login awaits before `before`: their platform
+        stops serving their data, or their refresh token dies."""
+        return self.filter(
+            Q(data_access_expires_at__lte=before) | Q(refresh_token_expires_at__lte=before),
+            status=AccountStatus.ACTIVE,
+        )
 
     def without_secrets(self) -> "SocialAccountQuerySet":
         # Decrypting is the costliest part of a read; read paths never need the tokens.
@@ -105,6 +120,9 @@ class SocialAccount(models.Model):
     # Where the platform says when the refresh token itself dies (LinkedIn, TikTok), so
     # that a forced re-authorization can be seen coming.
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    # Facebook stops serving the user's data 90 days after their last consent, whatever the
+    # token says; only a new login moves it.
+    data_access_expires_at = models.DateTimeField(null=True, blank=True)
     token_refreshed_at = models.DateTimeField(null=True, blank=True)
     token_validated_at = models.DateTimeField(null=True, blank=True)
     token_is_valid = models.BooleanField(null=True, blank=True)

@@ -7,7 +7,13 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import AccountStatus, Membership, Organization, SocialAccount
+from accounts.models import (
+    REAUTH_SOON,
+    AccountStatus,
+    Membership,
+    Organization,
+    SocialAccount,
+)
 from vchata_social.errors import NotFound
 
 
@@ -21,11 +27,18 @@ def social_account_list(
     accounts = SocialAccount.objects.for_organization(organization).without_secrets()
     if platform:
         accounts = accounts.filter(platform=platform)
-    if status:
+    if status == REAUTH_SOON:
+        accounts = accounts.reauth_soon(before=reauth_warning_horizon())
+    elif status:
         accounts = accounts.filter(status=status)
     if is_active is not None:
         accounts = accounts.filter(is_active=is_active)
     return accounts
+
+
+def reauth_warning_horizon() -> datetime:
+    """Until when a coming forced login is worth a warning."""
+    return timezone.now() + timedelta(days=settings.REAUTH_WARNING_DAYS)
 
 
 def social_account_get(*, organization: Organization, account_id: str) -> SocialAccount:

@@ -5,7 +5,7 @@ import re
 from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.models import AccountStatus, Platform, SocialAccount
+from accounts.models import REAUTH_SOON, AccountStatus, Platform, SocialAccount
 
 PLATFORM_CHOICE_ERROR = "must be one of " + ", ".join(Platform.values)
 # Printable ASCII without spaces: what every platform's bearer token is made of.
@@ -120,6 +120,7 @@ class SocialAccountSerializer(serializers.ModelSerializer):
     status = serializers.CharField()
     tokenExpiresAt = serializers.DateTimeField(source="token_expires_at")
     refreshTokenExpiresAt = serializers.DateTimeField(source="refresh_token_expires_at")
+    dataAccessExpiresAt = serializers.DateTimeField(source="data_access_expires_at")
     lastSyncAt = serializers.DateTimeField(source="last_sync_at")
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
@@ -138,6 +139,7 @@ class SocialAccountSerializer(serializers.ModelSerializer):
             "status",
             "tokenExpiresAt",
             "refreshTokenExpiresAt",
+            "dataAccessExpiresAt",
             "lastSyncAt",
             "createdAt",
             "updatedAt",
@@ -169,15 +171,21 @@ class SocialAccountChangesSerializer(serializers.Serializer):
         }
 
 
+STATUS_FILTER_CHOICES = [*AccountStatus.choices, (REAUTH_SOON, "New login needed soon")]
+STATUS_FILTER_VALUES = [value for value, _label in STATUS_FILTER_CHOICES]
+
+
 class SocialAccountFilterSerializer(serializers.Serializer):
     """Query parameters of the account list."""
 
     platform = PlatformField(required=False)
     isActive = serializers.BooleanField(required=False, allow_null=True, default=None)
     status = serializers.ChoiceField(
-        choices=AccountStatus.choices,
+        choices=STATUS_FILTER_CHOICES,
         required=False,
-        error_messages={"invalid_choice": "must be one of " + ", ".join(AccountStatus.values)},
+        error_messages={"invalid_choice": "must be one of " + ", ".join(STATUS_FILTER_VALUES)},
+        help_text="An account status, or REAUTH_SOON: active accounts whose platform forces a "
+        "new login within REAUTH_WARNING_DAYS (data access or refresh token ending)",
     )
 
 

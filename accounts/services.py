@@ -357,6 +357,8 @@ def _store_validation(account: SocialAccount, validation: TokenValidation) -> bo
         changes["token_expires_at"] = validation.expires_at
     if validation.scopes:
         changes["permissions"] = validation.scopes
+    if validation.data_access_expires_at is not None:
+        changes["data_access_expires_at"] = validation.data_access_expires_at
     same_token = SocialAccount.objects.filter(
         pk=account.pk, token_refreshed_at=account.token_refreshed_at
     )

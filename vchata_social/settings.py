@@ -217,6 +217,9 @@ TOKEN_REFRESH_LEAD_SECONDS = {
     platform: env.int(f"TOKEN_REFRESH_LEAD_{platform}", default=lead)
     for platform, lead in _DEFAULT_REFRESH_LEADS.items()
 }
+# How far ahead a forced new login (Facebook data access ending, a refresh token dying) is
+# flagged: the account list's ?status=REAUTH_SOON and the admin's filter.
+REAUTH_WARNING_DAYS = env.int("REAUTH_WARNING_DAYS", default=7)
 
 # --- Celery ----------------------------------------------------------------------------
 

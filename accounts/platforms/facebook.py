@@ -6,12 +6,17 @@ new long-lived one (about 60 days); an expired token cannot be exchanged, only r
 Documentation followed:
 - Long-lived tokens:
   https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
-- Debugging tokens (debug_token and its answer):
-  https://developers.facebook.com/docs/facebook-login/guides/%20access-tokens/debugging
+- Debugging tokens (debug_token and its answer, data_access_expires_at included):
+  https://developers.facebook.com/docs/facebook-login/guides/access-tokens/debugging
   https://developers.facebook.com/docs/graph-api/reference/debug_token
+- Data access expiring 90 days after the user was last active:
+  https://developers.facebook.com/docs/facebook-login/auth-vs-data
+- Securing requests (appsecret_proof): https://developers.facebook.com/docs/graph-api/guides/secure-requests
 - User node (/me): https://developers.facebook.com/docs/graph-api/reference/user
 - Error shape and codes: https://developers.facebook.com/docs/graph-api/guides/error-handling
-- Rate-limit codes: https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
+- Rate limits: the throttling codes, the Business Use Case codes and the X-App-Usage and
+  X-Business-Use-Case-Usage headers:
+  https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
 
 The Meta error body {"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}} is
 classified here once (`meta_error`), and `MetaGraphClient` sends the Graph GET calls; the

@@ -5,7 +5,8 @@ expired is refreshed into a new 60-day one. None of these calls needs the app's 
 
 Documentation followed:
 - Refresh: https://developers.facebook.com/documentation/instagram-platform/reference/refresh_access_token
-- /me: https://developers.facebook.com/docs/instagram-platform/reference/me
+- /me, documented under a version (graph.instagram.com/v<version>/me), which GRAPH_URL
+  carries: https://developers.facebook.com/docs/instagram-platform/reference/me
 - Fields of the user (user_id, username, followers_count, media_count):
   https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user
 - Getting the user id and username with /me:

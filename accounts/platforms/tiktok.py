@@ -5,10 +5,10 @@ stops working, so the caller must store the new one before anything else.
 
 Documentation followed:
 - Refresh: https://developers.tiktok.com/docs/en/oauth-refresh-a-user-access-token
-- Token lifetimes, which the pages disagree on (24 h and 365 days on the first, 2 h and 180
-  days on the second), so the answer's expires_in and refresh_expires_in are what counts:
-  https://developers.tiktok.com/doc/oauth-user-access-token-management
-  https://developers.tiktok.com/docs/zh-Hans/oauth-user-access-token-management
+- Token lifetimes: the current token-management page gives 2 hours and 180 days (an older
+  page still says 24 hours and 365 days) and asks clients to schedule refreshes from the
+  answer's expires_in and refresh_expires_in, never from fixed figures, which is what we do:
+  https://developers.tiktok.com/docs/en/oauth-user-access-token-management
 - OAuth errors {"error", "error_description", "log_id"}:
   https://developers.tiktok.com/doc/oauth-error-handling
 - User info: https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info

@@ -10,6 +10,8 @@ Documentation followed:
 - GET /2/users/me: https://docs.x.com/x-api/users/lookup/quickstart/authenticated-lookup
 - Status codes: https://developer.x.com/en/support/x-api/error-troubleshooting
 - Rate limits and the x-rate-limit-* headers: https://docs.x.com/fundamentals/rate-limits
+- The usage cap's 429 (problem type .../2/problems/usage-capped, period Monthly) and the
+  usage endpoint: https://docs.x.com/x-api/x-api-v2/usage/tweets
 """
 
 import re

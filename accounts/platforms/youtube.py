@@ -9,12 +9,12 @@ Documentation followed:
   https://developers.google.com/identity/protocols/oauth2/web-server#offline
 - Why refresh tokens expire (invalid_grant):
   https://developers.google.com/identity/protocols/oauth2#expiration
-- tokeninfo (the oauth2.googleapis.com endpoint, its 400 for a bad token, checking `aud`):
-  https://developers.google.com/identity/sign-in/android/backend-auth#calling-the-tokeninfo-endpoint
-  and the Tokeninfo resource of Google's OAuth2 API:
-  https://googleapis.github.io/google-api-python-client/docs/dyn/oauth2_v2.html
+- tokeninfo for access tokens (GET oauth2.googleapis.com/tokeninfo?access_token=...; aud,
+  scope, exp, expires_in): https://cloud.google.com/docs/authentication/token-types#access-contents
 - channels.list (mine=true): https://developers.google.com/youtube/v3/docs/channels/list
 - Errors (quotaExceeded, forbidden, ...): https://developers.google.com/youtube/v3/docs/errors
+- The daily quota resets at midnight Pacific Time:
+  https://developers.google.com/youtube/v3/determine_quota_cost
 """
 
 from datetime import UTC, datetime, time, timedelta

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from accounts.models import AuditLog
 
@@ -118,10 +121,6 @@ def test_staff_refresh_selected_accounts(staff_client, platforms, account_factor
 
 @pytest.mark.django_db
 def test_staff_filter_by_token_expiry(staff_client, account_factory):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     soon = account_factory(token_expires_at=timezone.now() + timedelta(hours=3))
     later = account_factory(token_expires_at=timezone.now() + timedelta(days=30))
     page = staff_client.get("/admin/accounts/socialaccount/?token_expiry=1d").content.decode()
@@ -132,8 +131,6 @@ def test_staff_filter_by_token_expiry(staff_client, account_factory):
 def test_staff_refresh_of_a_disconnected_account_is_an_error_not_a_crash(
     staff_client, platforms, account_factory
 ):
-    from django.utils import timezone
-
     gone = account_factory(disconnected_at=timezone.now(), access_token="", refresh_token=None)
 
     response = staff_client.post(
@@ -144,3 +141,18 @@ def test_staff_refresh_of_a_disconnected_account_is_an_error_not_a_crash(
 
     assert response.status_code == 200
     assert "social account not found" in response.content.decode().lower()
+
+
+@pytest.mark.django_db
+def test_staff_filter_finds_accounts_that_need_a_new_login_soon(staff_client, account_factory):
+    now = timezone.now()
+    data_access_ending = account_factory(data_access_expires_at=now + timedelta(days=6))
+    refresh_token_dying = account_factory(refresh_token_expires_at=now + timedelta(days=2))
+    fine = account_factory(
+        data_access_expires_at=now + timedelta(days=60),
+        refresh_token_expires_at=now + timedelta(days=300),
+    )
+    page = staff_client.get("/admin/accounts/socialaccount/?token_expiry=reauth_soon")
+    shown = page.content.decode()
+    assert data_access_ending.pk in shown and refresh_token_dying.pk in shown
+    assert fine.pk not in shown

@@ -1,9 +1,11 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from accounts.models import AuditLog, Role, SocialAccount
+from accounts.models import AccountStatus, AuditLog, Role, SocialAccount
 from accounts.tests.clients import client_for
 
 SPEC_CONNECT_BODY = {
@@ -28,6 +30,7 @@ ACCOUNT_KEYS = [
     "status",
     "tokenExpiresAt",
     "refreshTokenExpiresAt",
+    "dataAccessExpiresAt",
     "lastSyncAt",
     "createdAt",
     "updatedAt",
@@ -206,6 +209,37 @@ def test_list_paginates_with_the_full_total(api, account_factory):
     body = api.get("/social/accounts?limit=2&offset=4").json()
     assert body["total"] == 5
     assert len(body["socialAccounts"]) == 1
+
+
+@pytest.mark.django_db
+def test_list_finds_active_accounts_that_need_a_new_login_soon(api, account_factory, settings):
+    settings.REAUTH_WARNING_DAYS = 7
+    now = timezone.now()
+    data_access_ending = account_factory(data_access_expires_at=now + timedelta(days=6))
+    refresh_token_dying = account_factory(refresh_token_expires_at=now + timedelta(days=2))
+    account_factory(
+        data_access_expires_at=now + timedelta(days=8),
+        refresh_token_expires_at=now + timedelta(days=300),
+    )
+    account_factory(
+        data_access_expires_at=now + timedelta(days=1), status=AccountStatus.REAUTH_REQUIRED
+    )
+
+    body = api.get("/social/accounts?status=REAUTH_SOON").json()
+
+    assert sorted(account["id"] for account in body["socialAccounts"]) == sorted(
+        [data_access_ending.pk, refresh_token_dying.pk]
+    )
+    assert body["total"] == 2
+
+
+@pytest.mark.django_db
+def test_list_rejects_an_unknown_status_filter(api):
+    response = api.get("/social/accounts?status=SLEEPING")
+    assert response.status_code == 400
+    assert response.json()["message"] == [
+        "status must be one of ACTIVE, REAUTH_REQUIRED, REAUTH_SOON"
+    ]
 
 
 @pytest.mark.django_db

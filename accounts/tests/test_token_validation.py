@@ -38,6 +38,9 @@ def test_validate_stores_permissions_validity_and_expiry(api, platforms, account
     assert stored.permissions == body["validation"]["permissions"]
     assert stored.token_is_valid is True
     assert stored.token_expires_at == datetime.fromtimestamp(1768800000, tz=UTC)
+    assert stored.data_access_expires_at == datetime.fromtimestamp(1771400000, tz=UTC)
+    shown = api.get(f"/social/accounts/{account.pk}").json()["socialAccount"]
+    assert shown["dataAccessExpiresAt"] == "2026-02-18T07:33:20Z"
     validated_at = stored.token_validated_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert body["validation"]["validatedAt"] == validated_at
     assert AuditLog.objects.filter(action="social_account.token_validate").count() == 1

@@ -59,19 +59,33 @@ def test_a_dead_refresh_token_requires_reauth(mocked, credentials):
     assert_no_secrets(str(raised.value), repr(raised.value))
 
 
-def test_a_misconfigured_app_is_not_blamed_on_the_user(mocked, credentials):
-    mocked.post(
-        f"{API}/2/oauth2/token", status=401, json=load_fixture("twitter", "unauthorized_client")
-    )
+@pytest.mark.parametrize(
+    ("status", "case", "message"),
+    [
+        (
+            401,
+            "unauthorized_client",
+            "X refused the app's credentials: check SOCIAL_TWITTER_CLIENT_ID and "
+            "SOCIAL_TWITTER_CLIENT_SECRET",
+        ),
+        (
+            400,
+            "malformed_request",
+            "X refused the token request as malformed: Missing required parameter [refresh_token].",
+        ),
+    ],
+    ids=["misconfigured-app", "malformed-request"],
+)
+def test_a_refused_token_request_is_not_blamed_on_the_user(
+    mocked, credentials, status, case, message
+):
+    mocked.post(f"{API}/2/oauth2/token", status=status, json=load_fixture("twitter", case))
 
     with pytest.raises(PlatformRequestRejected) as raised:
         twitter.refresh_token(credentials)
 
     assert type(raised.value) is PlatformRequestRejected
-    assert raised.value.message == (
-        "X refused the app's credentials: check SOCIAL_TWITTER_CLIENT_ID and "
-        "SOCIAL_TWITTER_CLIENT_SECRET"
-    )
+    assert raised.value.message == message
 
 
 def test_validate_asks_for_the_authenticated_user(mocked, credentials):
@@ -151,20 +165,6 @@ def test_a_dead_refresh_token_is_told_by_its_description(mocked, credentials, de
 
     with pytest.raises(ReauthRequired):
         twitter.refresh_token(credentials)
-
-
-def test_a_malformed_token_request_is_not_a_dead_token(mocked, credentials):
-    mocked.post(
-        f"{API}/2/oauth2/token", status=400, json=load_fixture("twitter", "malformed_request")
-    )
-
-    with pytest.raises(PlatformRequestRejected) as raised:
-        twitter.refresh_token(credentials)
-
-    assert type(raised.value) is PlatformRequestRejected
-    assert raised.value.message == (
-        "X refused the token request as malformed: Missing required parameter [refresh_token]."
-    )
 
 
 def test_the_monthly_usage_cap_is_a_spent_quota_not_a_rate_limit(mocked, credentials, sleeps):
