@@ -1,8 +1,11 @@
 import pytest
+import responses
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from accounts.platforms import http
+from accounts.platforms.tests.support import BASE_URLS, client_id, client_secret
 from accounts.tests.clients import client_for
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, SocialAccountFactory
 
@@ -56,3 +59,28 @@ def account_factory(organization):
         return SocialAccountFactory(**kwargs)
 
     return make
+
+
+@pytest.fixture
+def platform_settings(settings):
+    """Every platform's app configured on its documented host, and the LinkedIn API version
+    pinned, so that no test depends on the environment. Returns the settings to adjust."""
+    settings.SOCIAL_PLATFORMS = {
+        platform: {
+            "CLIENT_ID": client_id(platform),
+            "CLIENT_SECRET": client_secret(platform),
+            **urls,
+        }
+        for platform, urls in BASE_URLS.items()
+    }
+    settings.SOCIAL_LINKEDIN_API_VERSION = "202607"
+    return settings
+
+
+@pytest.fixture
+def platforms(platform_settings, monkeypatch):
+    """Configured platform apps on their documented hosts, no real waiting on retries, and
+    the platforms' HTTP answers as the test registers them."""
+    monkeypatch.setattr(http, "sleep", lambda seconds: None)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from accounts.models import AuditLog, Membership, Organization, SocialAccount
+from accounts.models import AuditLog, Membership, Organization, SocialAccount, SocialPage
 from accounts.selectors import reauth_warning_horizon
 from accounts.services import (
     Actor,
@@ -68,8 +68,8 @@ def _staff_actor(request) -> Actor:
     return Actor(user=request.user, ip_address=client_ip(request))
 
 
-def _run_for_each(modeladmin, request, queryset, operation, done: str) -> None:
-    """Run a token service per selected account; one failure does not stop the rest."""
+def run_for_each(modeladmin, request, queryset, operation, done: str) -> None:
+    """Run an account service per selected account; one failure does not stop the rest."""
     actor = _staff_actor(request)
     succeeded, failed = 0, []
     for account_id in queryset.values_list("pk", flat=True):
@@ -87,12 +87,29 @@ def _run_for_each(modeladmin, request, queryset, operation, done: str) -> None:
 
 @admin.action(description="Refresh the tokens of the selected accounts")
 def refresh_tokens(modeladmin, request, queryset):
-    _run_for_each(modeladmin, request, queryset, social_account_refresh_token, "Refreshed")
+    run_for_each(modeladmin, request, queryset, social_account_refresh_token, "Refreshed")
 
 
 @admin.action(description="Validate the tokens of the selected accounts")
 def validate_tokens(modeladmin, request, queryset):
-    _run_for_each(modeladmin, request, queryset, social_account_validate_token, "Validated")
+    run_for_each(modeladmin, request, queryset, social_account_validate_token, "Validated")
+
+
+class SocialPageInline(admin.TabularInline):
+    """The pages behind the account, as the platform last listed them; read-only."""
+
+    model = SocialPage
+    extra = 0
+    can_delete = False
+    fields = ["platform_page_id", "name", "category", "url", "followers_count", "is_active"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*SocialPage.SECRET_FIELDS)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(SocialAccount)
@@ -111,6 +128,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", TokenExpiryFilter, "platform", "is_active", "organization"]
     actions = [refresh_tokens, validate_tokens]
+    inlines = [SocialPageInline]
     search_fields = ["id", "platform_user_id", "platform_user_name", "platform_user_email"]
     list_select_related = ["organization"]
     exclude = SocialAccount.SECRET_FIELDS

@@ -14,6 +14,7 @@ from accounts.serializers import (
     SocialAccountSerializer,
     SocialAccountUpdateSerializer,
     SocialAccountWithStatsSerializer,
+    SocialPageSerializer,
     TokenInfoSerializer,
     TokenValidationSerializer,
 )
@@ -157,7 +158,7 @@ class SocialAccountRefreshTokenApi(APIView):
             organization=request.auth.organization,
             account_id=account_id,
             actor=actor_of(request),
-            refresh_token=payload.validated_data.get("refreshToken"),
+            refresh_token=payload.validated_data.get("refreshToken") or None,
         )
         return envelope(
             "Access token refreshed successfully",
@@ -179,4 +180,26 @@ class SocialAccountValidateTokenApi(APIView):
         )
         return envelope(
             "Token validated successfully", validation=TokenValidationSerializer(outcome).data
+        )
+
+
+class SocialAccountPagesApi(APIView):
+    @extend_schema(
+        responses={
+            200: envelope_schema(
+                "SocialPageList",
+                pages=SocialPageSerializer(many=True),
+                total=serializers.IntegerField(),
+            )
+        },
+        summary="List the pages behind the account, refreshed from the platform",
+    )
+    def get(self, request, account_id: str):
+        pages = services.social_account_pages_refresh(
+            organization=request.auth.organization, account_id=account_id, actor=actor_of(request)
+        )
+        return envelope(
+            "Platform pages retrieved successfully",
+            pages=SocialPageSerializer(pages, many=True).data,
+            total=len(pages),
         )

@@ -172,6 +172,45 @@ class SocialAccount(models.Model):
         return f"<SocialAccount {self.id} {self.platform}>"
 
 
+class SocialPage(models.Model):
+    """A page the account manages: a Facebook page, the Instagram professional account, a
+    LinkedIn organization, a YouTube channel, or the TikTok or X profile itself. Refreshed
+    from the platform on each pages call and each sync; a page the platform no longer lists
+    is kept inactive, for the history of its posts."""
+
+    SECRET_FIELDS = ("access_token",)
+
+    id = PrefixedIdField(prefix="page")
+    social_account = models.ForeignKey(
+        SocialAccount, on_delete=models.CASCADE, related_name="pages"
+    )
+    platform_page_id = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, blank=True)
+    category = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    followers_count = models.PositiveBigIntegerField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    # The page's own token where the platform has one (Facebook): a secret like the account's.
+    access_token = encrypted_text(null=True, blank=True)
+    last_post_date = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["social_account", "platform_page_id"], name="social_page_unique_per_account"
+            )
+        ]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name or self.platform_page_id
+
+    def __repr__(self) -> str:
+        return f"<SocialPage {self.id} {self.platform_page_id}>"
+
+
 class AuditLog(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="audit_logs"

@@ -5,7 +5,7 @@ import re
 from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.models import REAUTH_SOON, AccountStatus, Platform, SocialAccount
+from accounts.models import REAUTH_SOON, AccountStatus, Platform, SocialAccount, SocialPage
 
 PLATFORM_CHOICE_ERROR = "must be one of " + ", ".join(Platform.values)
 # Printable ASCII without spaces: what every platform's bearer token is made of.
@@ -20,6 +20,12 @@ def token_field(**kwargs) -> serializers.CharField:
         error_messages={"invalid": "must be a valid token", "blank": "must be a valid token"},
         **kwargs,
     )
+
+
+def optional_token_field() -> serializers.CharField:
+    """A token the platform may not have (Facebook and Instagram have no refresh token):
+    null or an empty string mean the same as leaving the field out."""
+    return token_field(required=False, allow_null=True, allow_blank=True)
 
 
 def validate_token_text(value: str | None) -> str | None:
@@ -46,7 +52,7 @@ class PlatformField(serializers.ChoiceField):
 class SocialAccountConnectSerializer(serializers.Serializer):
     platform = PlatformField()
     accessToken = token_field()
-    refreshToken = token_field(required=False, allow_null=True)
+    refreshToken = optional_token_field()
     expiresIn = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=10 * 365 * 24 * 3600
     )
@@ -66,7 +72,7 @@ class SocialAccountConnectSerializer(serializers.Serializer):
             "platform": data["platform"],
             "platform_user_id": data["platformUserId"],
             "access_token": data["accessToken"],
-            "refresh_token": data.get("refreshToken"),
+            "refresh_token": data.get("refreshToken") or None,
             "expires_in": data.get("expiresIn"),
             "platform_user_name": data["platformUserName"],
             "platform_user_email": data["platformUserEmail"],
@@ -190,7 +196,7 @@ class SocialAccountFilterSerializer(serializers.Serializer):
 
 
 class AccountTokenRefreshSerializer(serializers.Serializer):
-    refreshToken = token_field(required=False, allow_null=True)
+    refreshToken = optional_token_field()
 
     validate_refreshToken = staticmethod(validate_token_text)
 
@@ -258,3 +264,26 @@ class SessionRefreshSerializer(serializers.Serializer):
 
 class SwitchOrganizationSerializer(serializers.Serializer):
     organizationId = serializers.CharField(max_length=32)
+
+
+class SocialPageSerializer(serializers.ModelSerializer):
+    """A page as the API shows it; its token is never a field."""
+
+    platformPageId = serializers.CharField(source="platform_page_id")
+    isActive = serializers.BooleanField(source="is_active")
+    followersCount = serializers.IntegerField(source="followers_count", allow_null=True)
+    lastPostDate = serializers.DateTimeField(source="last_post_date")
+
+    class Meta:
+        model = SocialPage
+        fields = [
+            "id",
+            "name",
+            "category",
+            "platformPageId",
+            "url",
+            "isActive",
+            "followersCount",
+            "lastPostDate",
+        ]
+        read_only_fields = fields

@@ -1,7 +1,9 @@
 """Writes. Views, tasks and the admin all call these; each write is audited."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,11 +18,20 @@ from accounts.models import (
     Role,
     SocialAccount,
     SocialAccountQuerySet,
+    SocialPage,
 )
 from accounts.platforms import get_client
-from accounts.platforms.base import Credentials, PlatformClient, TokenGrant, TokenValidation
+from accounts.platforms.base import (
+    Credentials,
+    PlatformClient,
+    PlatformPage,
+    TokenGrant,
+    TokenValidation,
+)
 from accounts.platforms.errors import PlatformError, PlatformUnavailable, ReauthRequired
 from vchata_social.errors import Conflict, NotFound
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -250,9 +261,19 @@ def _record_refresh_failure(
             account_id=account_id, actor=actor, reason=str(failure.message)
         )
     elif isinstance(failure, PlatformUnavailable):
-        SocialAccount.objects.filter(pk=account_id).update(
-            token_refresh_failures=models.F("token_refresh_failures") + 1
-        )
+        with transaction.atomic():
+            SocialAccount.objects.filter(pk=account_id).update(
+                token_refresh_failures=models.F("token_refresh_failures") + 1
+            )
+            account = SocialAccount.objects.without_secrets().get(pk=account_id)
+            # Audited so that refresh success rates can be counted per organization.
+            audit_log_record(
+                organization_id=account.organization_id,
+                actor=actor,
+                action="social_account.token_refresh_failed",
+                target=account,
+                details={"reason": type(failure).__name__},
+            )
 
 
 def _connected_account(
@@ -367,3 +388,85 @@ def _store_validation(account: SocialAccount, validation: TokenValidation) -> bo
     for name, value in changes.items():
         setattr(account, name, value)
     return True
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def usable_account(*, organization: Organization | None, account_id: str) -> SocialAccount:
+    """A connected account whose token may be used: one waiting for its user to reconnect is
+    refused (409), since calling the platform with a dead token cannot help."""
+    account = _connected_account(
+        SocialAccount.objects.all(), organization=organization, account_id=account_id
+    )
+    if account.status == AccountStatus.REAUTH_REQUIRED:
+        raise ReauthRequired("The platform rejected the account's token; reconnect the account")
+    return account
+
+
+def platform_call(
+    account: SocialAccount, actor: Actor, operation: Callable[[PlatformClient, Credentials], T]
+) -> T:
+    """Run one platform operation with the account's credentials. A token the platform
+    rejects for good marks the account REAUTH_REQUIRED, as a failed refresh does."""
+    try:
+        return operation(get_client(account.platform), credentials_of(account))
+    except ReauthRequired as error:
+        social_account_mark_reauth_required(
+            account_id=account.pk, actor=actor, reason=str(error.message)
+        )
+        raise
+
+
+def social_account_pages_refresh(
+    *, organization: Organization | None, account_id: str, actor: Actor
+) -> list[SocialPage]:
+    """Ask the platform for the account's pages and store them (see social_page_store)."""
+    account = usable_account(organization=organization, account_id=account_id)
+    fetched = platform_call(account, actor, lambda client, creds: client.fetch_pages(creds))
+    return social_page_store(account=account, pages=fetched)
+
+
+PAGE_FIELDS_FROM_PLATFORM = (
+    "name",
+    "category",
+    "url",
+    "followers_count",
+    "access_token",
+    "is_active",
+    "updated_at",
+)
+
+
+@transaction.atomic
+def social_page_store(*, account: SocialAccount, pages: list[PlatformPage]) -> list[SocialPage]:
+    """Upsert what the platform lists, in one statement; a page it no longer lists stays,
+    inactive and without its token, for the history of its posts. Returns the active pages."""
+    rows = [
+        SocialPage(
+            social_account=account,
+            platform_page_id=page.platform_page_id,
+            name=page.name[:255],
+            category=page.category[:255],
+            url=page.url[:1000],
+            followers_count=page.followers_count,
+            access_token=page.access_token,
+            is_active=True,
+        )
+        for page in pages
+    ]
+    SocialPage.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["social_account", "platform_page_id"],
+        update_fields=PAGE_FIELDS_FROM_PLATFORM,
+    )
+    listed = [page.platform_page_id for page in pages]
+    SocialPage.objects.filter(social_account=account).exclude(platform_page_id__in=listed).update(
+        is_active=False, access_token=None, updated_at=timezone.now()
+    )
+    return list(
+        SocialPage.objects.filter(social_account=account, is_active=True).order_by(
+            "created_at", "id"
+        )
+    )

@@ -26,6 +26,11 @@ social_urlpatterns = [
         name="social-account-validate-token",
     ),
     path(
+        "accounts/<str:account_id>/pages",
+        apis.SocialAccountPagesApi.as_view(),
+        name="social-account-pages",
+    ),
+    path(
         "accounts/<str:account_id>",
         apis.SocialAccountDetailApi.as_view(),
         name="social-account-detail",

@@ -221,6 +221,26 @@ TOKEN_REFRESH_LEAD_SECONDS = {
 # flagged: the account list's ?status=REAUTH_SOON and the admin's filter.
 REAUTH_WARNING_DAYS = env.int("REAUTH_WARNING_DAYS", default=7)
 
+# --- Sync and analytics ----------------------------------------------------------------
+# How long POST /sync waits for its run before answering 202 with a URL to poll.
+SYNC_WAIT_SECONDS = env.float("SYNC_WAIT_SECONDS", default=10.0)
+# At most this many posts of one page are read by one sync (newest first).
+SYNC_MAX_POSTS = env.int("SYNC_MAX_POSTS", default=10_000)
+# Posts written per upsert statement.
+SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=500)
+# Days of daily figures a full sync asks the platform for (and a first incremental one).
+SYNC_HISTORY_DAYS = env.int("SYNC_HISTORY_DAYS", default=90)
+# A run still RUNNING after this long lost its worker: the next sync marks it failed.
+SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=3600)
+# How often the schedule syncs every active account, spread over the interval.
+SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=6 * 3600)
+# Daily history older than this is deleted by the daily clean-up.
+METRICS_RETENTION_DAYS = env.int("METRICS_RETENTION_DAYS", default=730)
+# Account stats are cached this long, and dropped when the account syncs.
+STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=1800)
+# The longest date range the stats endpoint serves.
+STATS_MAX_RANGE_DAYS = env.int("STATS_MAX_RANGE_DAYS", default=366)
+
 # --- Celery ----------------------------------------------------------------------------
 
 # An empty variable (as .env.example leaves these) means "use REDIS_URL", like an unset one.
@@ -241,6 +261,14 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-due-tokens": {
         "task": "accounts.tasks.enqueue_due_token_refreshes",
         "schedule": TOKEN_REFRESH_INTERVAL_SECONDS,
+    },
+    "sync-active-accounts": {
+        "task": "analytics.tasks.enqueue_scheduled_syncs",
+        "schedule": SYNC_INTERVAL_SECONDS,
+    },
+    "delete-expired-history": {
+        "task": "analytics.tasks.delete_expired_history",
+        "schedule": 24 * 3600,
     },
 }
 

@@ -3,11 +3,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.urls import auth_urlpatterns, social_urlpatterns
+from analytics.urls import social_urlpatterns as analytics_urlpatterns
 from vchata_social.health import healthz
 
 urlpatterns = [
     path("auth/", include(auth_urlpatterns)),
     path("social/", include(social_urlpatterns)),
+    path("social/", include(analytics_urlpatterns)),
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -2,9 +2,10 @@
 a client sends a call (`PlatformClient.call`)."""
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 import requests
 from django.conf import settings
@@ -65,6 +66,86 @@ class Profile:
     scopes: list[str] | None = None
 
 
+@dataclass(frozen=True)
+class PlatformPage:
+    """What the account manages on the platform: a Facebook page, the Instagram professional
+    account, a LinkedIn organization, a YouTube channel, or the TikTok or X profile itself.
+    `access_token` is the page's own token where the platform has one (Facebook)."""
+
+    platform_page_id: str
+    name: str
+    category: str = ""
+    url: str = ""
+    followers_count: int | None = None
+    access_token: str | None = None
+
+    def __repr__(self) -> str:  # the page token must never reach a log line
+        return f"PlatformPage(platform_page_id={self.platform_page_id!r}, name={self.name!r})"
+
+
+@dataclass(frozen=True)
+class PlatformPost:
+    """One published post with its metrics as the platform counts them now. `reach` is the
+    unique audience where the platform reports one, else its view or impression count."""
+
+    platform_post_id: str
+    published_at: datetime
+    text: str = ""
+    url: str = ""
+    likes: int = 0
+    comments: int = 0
+    shares: int = 0
+    views: int = 0
+    reach: int = 0
+    clicks: int = 0
+
+    @property
+    def engagement(self) -> int:
+        return self.likes + self.comments + self.shares
+
+
+@dataclass(frozen=True)
+class DailyInsight:
+    """One day of account-level figures, where the platform reports them by day. None means
+    the platform gave no figure for that day (not zero)."""
+
+    day: date
+    followers: int | None = None
+    engagement: int | None = None
+    reach: int | None = None
+    clicks: int | None = None
+
+
+Item = TypeVar("Item")
+# A bound on pages of one list, against a platform that keeps answering with a next cursor.
+MAX_LIST_PAGES = 10_000
+
+
+def paginate(
+    fetch_page: Callable[[str | None], tuple[Iterable[Item], str | None]],
+) -> Iterator[Item]:
+    """Every item of a cursor-paged list: `fetch_page(cursor)` answers one page and the next
+    cursor (None on the last page). Lazy: a caller that stops iterating asks for no more
+    pages. A cursor seen before ends the list rather than looping."""
+    cursor: str | None = None
+    seen: set[str] = set()
+    for _ in range(MAX_LIST_PAGES):
+        items, cursor = fetch_page(cursor)
+        yield from items
+        if not cursor or cursor in seen:
+            return
+        seen.add(cursor)
+
+
+def newer_than(posts: Iterable[PlatformPost], since: datetime | None) -> Iterator[PlatformPost]:
+    """Posts of a newest-first list up to the first one published before `since`: for
+    platforms whose list cannot be asked for "since" itself."""
+    for post in posts:
+        if since is not None and post.published_at < since:
+            return
+        yield post
+
+
 class PlatformClient(ABC):
     """One per platform, registered under the platform's name (FACEBOOK, …).
 
@@ -88,6 +169,24 @@ class PlatformClient(ABC):
 
     @abstractmethod
     def fetch_profile(self, credentials: Credentials) -> Profile: ...
+
+    @abstractmethod
+    def fetch_pages(self, credentials: Credentials) -> list[PlatformPage]:
+        """Every page the account manages, with its follower count."""
+
+    @abstractmethod
+    def fetch_posts(
+        self, credentials: Credentials, page: PlatformPage, *, since: datetime | None
+    ) -> Iterator[PlatformPost]:
+        """The page's posts, newest first, following the platform's paging lazily; only
+        those published at or after `since` when it is given."""
+
+    def fetch_daily_insights(
+        self, credentials: Credentials, page: PlatformPage, *, since: date, until: date
+    ) -> list[DailyInsight]:
+        """The page's figures by day from `since` to `until` (both included), for platforms
+        that report them by day; the others report none."""
+        return []
 
     def validate_token(self, credentials: Credentials) -> TokenValidation:
         """What the platform says of the token. A call refused because the token is dead is

@@ -17,6 +17,27 @@ Documentation followed:
 - Rate limits: the throttling codes, the Business Use Case codes and the X-App-Usage and
   X-Business-Use-Case-Usage headers:
   https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
+- Paged lists (`paging.cursors`, `paging.next` absent on the last page, `since` and `until`):
+  https://developers.facebook.com/docs/graph-api/results/
+- Field expansion (`reactions.summary(total_count)`, `insights.metric(...)` inside `fields`):
+  https://developers.facebook.com/docs/graph-api/guides/field-expansion
+- Pages the user manages, each with its Page access token:
+  https://developers.facebook.com/docs/graph-api/reference/user/accounts/
+  https://developers.facebook.com/documentation/business-sdk/common-scenarios/token-switch
+- Page fields (category, followers_count, link): https://developers.facebook.com/docs/graph-api/reference/page/
+- A Page's own posts, /{page-id}/posts ("only the posts that were published by this Page"; at
+  most 100 per request): https://developers.facebook.com/docs/graph-api/reference/page/feed/
+- Reactions and comments summaries: https://developers.facebook.com/docs/graph-api/reference/object/reactions/
+  https://developers.facebook.com/docs/graph-api/reference/object/comments/
+- Page and post insights (90 days per since/until query, values dated by end_time, the first
+  end_time being the day after `since`):
+  https://developers.facebook.com/docs/graph-api/reference/insights/
+  https://developers.facebook.com/documentation/pages-api/platforminsights/page
+- Metrics removed from every version, with their replacements (page_impressions_unique →
+  page_total_media_view_unique, post_impressions_unique → post_total_media_view_unique,
+  page_fans → page_follows, page_impressions / post_impressions → *_media_view):
+  https://developers.facebook.com/documentation/pages-api/platforminsights/page/deprecated-metrics
+  https://developers.facebook.com/documentation/pages-api/changelog/
 
 The Meta error body {"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}} is
 classified here once (`meta_error`), and `MetaGraphClient` sends the Graph GET calls; the
@@ -26,19 +47,28 @@ Instagram client, on the same Graph platform, builds on both.
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
 from accounts.platforms.base import (
     Credentials,
+    DailyInsight,
     PlatformClient,
+    PlatformPage,
+    PlatformPost,
     Profile,
     TokenGrant,
     TokenValidation,
+    newer_than,
+    paginate,
 )
 from accounts.platforms.errors import (
     PlatformError,
+    PlatformPermissionDenied,
     PlatformRateLimited,
     PlatformRequestRejected,
     PlatformUnavailable,
@@ -47,6 +77,7 @@ from accounts.platforms.errors import (
 from accounts.platforms.http import (
     ErrorClassifier,
     from_timestamp,
+    int_or_none,
     json_body,
     permission_denied,
     required,
@@ -70,6 +101,49 @@ PERCENT_USAGE_HEADERS = ("X-App-Usage", "X-Page-Usage")
 BUSINESS_USAGE_HEADER = "X-Business-Use-Case-Usage"
 # A full rolling hour drains gradually: this much later, part of the budget is back.
 FULL_USAGE_WAIT_SECONDS = 10 * 60
+
+# Paged lists: a `paging.next` link carries our own token (and proof); the next page is asked
+# for with the rest of its query, and our credentials are added again by `graph_get`.
+CREDENTIAL_PARAMS = frozenset({"access_token", "appsecret_proof"})
+
+PAGE_FIELDS = "id,name,category,access_token,followers_count,link"
+# Per post: the Page's reactions (likes and the other reactions), comments and shares, and
+# three lifetime post insights by field expansion. post_total_media_view_unique (people who
+# saw the post) replaces the removed post_impressions_unique, post_media_view (times it was
+# seen) the removed post_impressions; post_clicks is on no deprecation list.
+POST_INSIGHTS = {
+    "post_total_media_view_unique": "reach",
+    "post_media_view": "views",
+    "post_clicks": "clicks",
+}
+POST_FIELDS = ",".join(
+    [
+        "id",
+        "message",
+        "created_time",
+        "permalink_url",
+        "shares",
+        "reactions.limit(0).summary(total_count)",
+        "comments.limit(0).summary(total_count)",
+        f"insights.metric({','.join(POST_INSIGHTS)})",
+    ]
+)
+# The Page Feed reference allows 100; each post here also carries its insights, and Meta
+# answers "reduce the amount of data" to heavy requests, so pages are kept smaller.
+POSTS_PER_REQUEST = 50
+# Page Insights, period=day: the total followers at the end of each day (page_follows replaces
+# the removed page_fans), engagements with the Page's posts, people who saw any of its content
+# (page_total_media_view_unique replaces the removed page_impressions_unique) and clicks on its
+# contact info and call-to-action button.
+PAGE_DAY_METRICS = (
+    "page_follows",
+    "page_post_engagements",
+    "page_total_media_view_unique",
+    "page_total_actions",
+)
+# "Only 90 days of insights can be viewed at one time when using since and until": each
+# request spans its days plus the one day of margin `insight_window_params` adds.
+PAGE_INSIGHTS_MAX_DAYS = 90
 
 
 def meta_error(response: requests.Response) -> PlatformError:
@@ -146,6 +220,93 @@ def app_token_error(response: requests.Response) -> PlatformError:
     return error
 
 
+def graph_time(value: Any) -> datetime:
+    """A Graph timestamp ("2026-03-02T18:04:11+0000", always UTC) as an aware datetime."""
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
+    except ValueError:
+        raise PlatformRequestRejected(f"The platform's answer has a bad time: {value!r}") from None
+
+
+def next_page_query(body: Mapping[str, Any]) -> str | None:
+    """What to ask for the next page of a Graph list, or None on the last page.
+
+    Paginated Results: "If `next` is not included, this is the last page". Its link is
+    `after=<cursor>` on cursor-paged edges and `until=…&__paging_token=…` on time-paged ones
+    (a Page's posts, an account's media), so the whole query of the link is kept, less our
+    credentials and the blank markers Meta adds (`since=`, `__previous=`)."""
+    paging = body.get("paging")
+    link = paging.get("next") if isinstance(paging, dict) else None
+    if not isinstance(link, str) or not link:
+        return None
+    query = [
+        (key, value)
+        for key, value in parse_qsl(urlsplit(link).query)
+        if key not in CREDENTIAL_PARAMS
+    ]
+    return urlencode(query) or None
+
+
+def list_items(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [item for item in body.get("data") or [] if isinstance(item, dict)]
+
+
+def day_windows(since: date, until: date, max_days: int) -> list[tuple[date, date]]:
+    """`since`..`until` (both included) cut into windows of at most `max_days` days."""
+    windows = []
+    start = since
+    while start <= until:
+        end = min(until, start + timedelta(days=max_days - 1))
+        windows.append((start, end))
+        start = end + timedelta(days=1)
+    return windows
+
+
+def insight_window_params(first: date, last: date) -> dict[str, str]:
+    """`since` and `until` (Unix timestamps) for the daily values of `first`..`last`.
+
+    A daily value is dated by its `end_time`, Pacific midnight at the end of the day (07:00 or
+    08:00 UTC), and the docs do not say whether `until` is compared with it or with its Pacific
+    date. Asking until UTC midnight two days after `last` includes `last` either way; the
+    values of the margin day are dropped by `daily_series`."""
+    return {
+        "since": str(_midnight_timestamp(first)),
+        "until": str(_midnight_timestamp(last + timedelta(days=2))),
+    }
+
+
+def _midnight_timestamp(day: date) -> int:
+    return int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
+
+
+def insight_day(end_time: Any) -> date | None:
+    """The day a daily value counts: the one its `end_time` closes ("if you set since to
+    January 1, 2018, the end_time will be January 2, 2018 at 8:00 GMT")."""
+    try:
+        return (graph_time(end_time) - timedelta(days=1)).date()
+    except PlatformRequestRejected:
+        return None
+
+
+def daily_series(body: Mapping[str, Any], since: date, until: date) -> dict[str, dict[date, int]]:
+    """{metric name: {day: value}} of a `period=day` insights answer, for `since`..`until`.
+
+    Each entry is {"name", "period", "values": [{"value", "end_time"}, …]}; a metric or a day
+    the platform has no figure for is simply absent (the docs: "an empty data set instead of
+    0")."""
+    series: dict[str, dict[date, int]] = {}
+    for metric in list_items(body):
+        if metric.get("period") != "day" or not isinstance(metric.get("name"), str):
+            continue
+        values = series.setdefault(metric["name"], {})
+        for point in metric.get("values") or []:
+            day = insight_day(point.get("end_time")) if isinstance(point, dict) else None
+            value = int_or_none(point.get("value")) if day is not None else None
+            if day is not None and value is not None and since <= day <= until:
+                values[day] = value
+    return series
+
+
 class MetaGraphClient(PlatformClient):
     """What Facebook and Instagram share: GET calls on GRAPH_URL, errors read by `meta_error`,
     throttling waits read from Meta's usage headers."""
@@ -176,6 +337,21 @@ class MetaGraphClient(PlatformClient):
 
     def token_params(self, token: str) -> dict[str, str]:
         return {"access_token": token}
+
+    def graph_list(
+        self, credentials: Credentials, path: str, *, token: str, **params: str
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a paged Graph list, read lazily: the next page is asked for only when
+        the caller wants more items, on our own base URL and with our own credentials."""
+
+        def fetch_page(cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+            page_params = {**params, **dict(parse_qsl(cursor or ""))}
+            # Paginated Results: the same path again with the next link's query.
+            response = self.graph_get(credentials, path, token=token, **page_params)
+            body = json_body(response)
+            return list_items(body), next_page_query(body)
+
+        return paginate(fetch_page)
 
 
 class FacebookClient(MetaGraphClient):
@@ -227,6 +403,136 @@ class FacebookClient(MetaGraphClient):
             user_name=user.get("name") or "",
             email=user.get("email"),
         )
+
+    def fetch_pages(self, credentials: Credentials) -> list[PlatformPage]:
+        """Every Page the user can act on, each with its own Page access token."""
+        # User accounts edge: GET /me/accounts?fields=… with the user token, cursor paged;
+        # needs pages_show_list.
+        rows = self.graph_list(
+            credentials, "/me/accounts", token=credentials.access_token, fields=PAGE_FIELDS
+        )
+        return [_page_from(row) for row in rows]
+
+    def fetch_posts(
+        self, credentials: Credentials, page: PlatformPage, *, since: datetime | None
+    ) -> Iterator[PlatformPost]:
+        """The Page's own posts, newest first. `since` is sent to the platform; posts older
+        than it are cut here too, since the docs do not say which of a post's times the
+        feed's `since` is compared with."""
+        params = {"fields": POST_FIELDS, "limit": str(POSTS_PER_REQUEST)}
+        if since is not None:
+            params["since"] = str(int(since.timestamp()))
+        # Page Feed reference: GET /{page-id}/posts with the Page token, time paged;
+        # needs pages_read_engagement, and read_insights for the post insights.
+        rows = self.graph_list(
+            credentials,
+            f"/{page.platform_page_id}/posts",
+            token=self._page_token(page),
+            **params,
+        )
+        return newer_than((_post_from(row) for row in rows), since)
+
+    def fetch_daily_insights(
+        self, credentials: Credentials, page: PlatformPage, *, since: date, until: date
+    ) -> list[DailyInsight]:
+        """The Page's figures by day: total followers (page_follows), engagement
+        (page_post_engagements), reach (page_total_media_view_unique: people, not views)
+        and clicks (page_total_actions), in windows of at most 90 days."""
+        token = self._page_token(page)
+        series: dict[str, dict[date, int]] = {}
+        for first, last in day_windows(since, until, PAGE_INSIGHTS_MAX_DAYS - 1):
+            # Page Insights: GET /{page-id}/insights?metric=…&period=day&since&until with the
+            # Page token; needs read_insights and pages_read_engagement.
+            response = self.graph_get(
+                credentials,
+                f"/{page.platform_page_id}/insights",
+                token=token,
+                metric=",".join(PAGE_DAY_METRICS),
+                period="day",
+                **insight_window_params(first, last),
+            )
+            for name, values in daily_series(json_body(response), first, last).items():
+                series.setdefault(name, {}).update(values)
+        return _page_days(series)
+
+    def _page_token(self, page: PlatformPage) -> str:
+        """Page calls are made with the Page's own token, which /me/accounts gives only to a
+        user with a task on the Page; without one the call cannot be made at all."""
+        if not page.access_token:
+            raise PlatformPermissionDenied(
+                f"Facebook gave no access token for page {page.platform_page_id}: the user "
+                "needs a task on the page and the pages_show_list permission"
+            )
+        return page.access_token
+
+
+def _page_from(row: dict[str, Any]) -> PlatformPage:
+    page_id = required(row, "id")
+    return PlatformPage(
+        platform_page_id=page_id,
+        name=row.get("name") or "",
+        category=row.get("category") or "",
+        url=row.get("link") or f"https://www.facebook.com/{page_id}",
+        followers_count=int_or_none(row.get("followers_count")),
+        access_token=row.get("access_token") or None,
+    )
+
+
+def _post_from(row: dict[str, Any]) -> PlatformPost:
+    """A post's counts: likes are all reactions (the like button is one of them), shares
+    the `shares.count` Meta omits at zero, and the lifetime post insights: reach is the
+    unique people who saw the post, views the times it was seen."""
+    insights = _lifetime_insights(row.get("insights"))
+    return PlatformPost(
+        platform_post_id=required(row, "id"),
+        published_at=graph_time(row.get("created_time")),
+        text=row.get("message") or "",
+        url=row.get("permalink_url") or "",
+        likes=_summary_total(row.get("reactions")),
+        comments=_summary_total(row.get("comments")),
+        shares=_count(row.get("shares"), "count"),
+        **{field: insights.get(metric, 0) for metric, field in POST_INSIGHTS.items()},
+    )
+
+
+def _summary_total(edge: Any) -> int:
+    """`total_count` of an edge asked for with .summary(total_count)."""
+    return _count(edge.get("summary") if isinstance(edge, dict) else None, "total_count")
+
+
+def _count(container: Any, key: str) -> int:
+    value = int_or_none(container.get(key)) if isinstance(container, dict) else None
+    return value or 0
+
+
+def _lifetime_insights(edge: Any) -> dict[str, int]:
+    """{metric: value} of an expanded `insights` edge. A metric may come once per period
+    ("lifetime" and "day"): the lifetime figure is the post's total."""
+    figures: dict[str, int] = {}
+    for metric in list_items(edge) if isinstance(edge, dict) else []:
+        values = metric.get("values") or [{}]
+        value = int_or_none(values[0].get("value")) if isinstance(values[0], dict) else None
+        name = metric.get("name")
+        if value is None or not isinstance(name, str):
+            continue
+        if metric.get("period") == "lifetime" or name not in figures:
+            figures[name] = value
+    return figures
+
+
+def _page_days(series: dict[str, dict[date, int]]) -> list[DailyInsight]:
+    follows, engagement, reach, clicks = (series.get(name, {}) for name in PAGE_DAY_METRICS)
+    days = sorted({day for values in series.values() for day in values})
+    return [
+        DailyInsight(
+            day=day,
+            followers=follows.get(day),
+            engagement=engagement.get(day),
+            reach=reach.get(day),
+            clicks=clicks.get(day),
+        )
+        for day in days
+    ]
 
 
 def _validation_from(data: dict[str, Any]) -> TokenValidation:

@@ -12,15 +12,33 @@ Documentation followed:
 - OAuth errors {"error", "error_description", "log_id"}:
   https://developers.tiktok.com/doc/oauth-error-handling
 - User info: https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info
+- Which user fields need which scope (profile_deep_link and username: user.info.profile;
+  follower_count: user.info.stats): https://developers.tiktok.com/bulletin/user-info-scope-migration
+- List Videos (POST, scope video.list, newest first, max_count at most 20, cursor a UTC
+  timestamp in milliseconds to pass back while has_more is true):
+  https://developers.tiktok.com/doc/tiktok-api-v2-video-list
+- The video fields: https://developers.tiktok.com/doc/tiktok-api-v2-video-object
+- The public profile address https://www.tiktok.com/@<username>:
+  https://developers.tiktok.com/doc/embed-creator-profiles
 - API errors {"error": {"code", "message", "log_id"}} and their HTTP statuses:
   https://developers.tiktok.com/doc/tiktok-api-v2-error-handling
 """
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import requests
 
-from accounts.platforms.base import Credentials, Profile, TokenValidation
+from accounts.platforms.base import (
+    Credentials,
+    PlatformPage,
+    PlatformPost,
+    Profile,
+    TokenValidation,
+    newer_than,
+    paginate,
+)
 from accounts.platforms.errors import (
     PlatformError,
     PlatformPermissionDenied,
@@ -29,7 +47,15 @@ from accounts.platforms.errors import (
     PlatformUnavailable,
     ReauthRequired,
 )
-from accounts.platforms.http import bearer, int_or_none, json_body, permission_denied, required
+from accounts.platforms.http import (
+    ErrorClassifier,
+    bearer,
+    from_timestamp,
+    int_or_none,
+    json_body,
+    permission_denied,
+    required,
+)
 from accounts.platforms.oauth2 import OAuth2Client, oauth2_error
 
 # user.info.basic is enough to prove the token is live.
@@ -39,6 +65,23 @@ PROFILE_FIELDS = (
     "open_id,union_id,display_name,avatar_url,follower_count,following_count,likes_count,"
     "video_count"
 )
+
+# The profile as the account's one page. profile_deep_link and username need
+# user.info.profile, follower_count needs user.info.stats.
+PAGE_FIELDS = "open_id,display_name,username,profile_deep_link,follower_count"
+PAGE_SCOPES = ("user.info.basic", "user.info.profile", "user.info.stats")
+PAGE_CATEGORY = "Profile"
+# A public link for people to follow, not an address this client calls.
+PROFILE_WEB_URL = "https://www.tiktok.com/@{username}"
+
+# Every video field, counts included, comes with the video.list scope.
+VIDEO_FIELDS = (
+    "id,title,video_description,create_time,share_url,view_count,like_count,comment_count,"
+    "share_count"
+)
+VIDEO_SCOPES = ("video.list",)
+# The most List Videos answers in one page.
+MAX_VIDEOS_PER_PAGE = 20
 
 API_ERRORS: dict[str, type[PlatformError]] = {
     "access_token_invalid": ReauthRequired,
@@ -60,6 +103,78 @@ def tiktok_error(response: requests.Response) -> PlatformError:
     # log_id is what TikTok support asks for; it holds nothing secret.
     detail = f"TikTok API error {code[:40]} (log_id {error.get('log_id')})"
     return API_ERRORS.get(code, PlatformRequestRejected)(detail)
+
+
+def needing_scopes(scopes: tuple[str, ...]) -> ErrorClassifier:
+    """tiktok_error, naming the scopes a call needs when TikTok refuses it for one: TikTok's
+    own message says that a scope is missing, never which."""
+
+    def classify(response: requests.Response) -> PlatformError:
+        error = tiktok_error(response)
+        if not isinstance(error, PlatformPermissionDenied):
+            return error
+        return PlatformPermissionDenied(
+            f"{error.message} (TikTok needs the {', '.join(scopes)} scopes for this)"
+        )
+
+    return classify
+
+
+# How the page and the video calls read a refusal: naming the scopes each needs.
+PAGE_ERROR = needing_scopes(PAGE_SCOPES)
+VIDEO_LIST_ERROR = needing_scopes(VIDEO_SCOPES)
+
+
+def answer_data(response: requests.Response, classify_error: ErrorClassifier) -> dict[str, Any]:
+    """The `data` of a TikTok v2 answer. Success carries error.code "ok"; anything else is an
+    error, even with a 200."""
+    body = json_body(response)
+    if (body.get("error") or {}).get("code", "ok") != "ok":
+        raise classify_error(response)
+    return body.get("data") or {}
+
+
+def profile_page(user: dict[str, Any]) -> PlatformPage:
+    username = user.get("username") or ""
+    return PlatformPage(
+        platform_page_id=required(user, "open_id"),
+        name=user.get("display_name") or username,
+        category=PAGE_CATEGORY,
+        # The docs call profile_deep_link "the link to user's TikTok profile page"; the web
+        # address built from the username stands in where it is missing.
+        url=user.get("profile_deep_link")
+        or (PROFILE_WEB_URL.format(username=username) if username else ""),
+        followers_count=int_or_none(user.get("follower_count")),
+    )
+
+
+def video_post(video: dict[str, Any]) -> PlatformPost:
+    views = count(video.get("view_count"))
+    return PlatformPost(
+        platform_post_id=required(video, "id"),
+        published_at=published_at(video),
+        # video_description is the caption people read; title is often empty.
+        text=video.get("video_description") or video.get("title") or "",
+        url=video.get("share_url") or "",
+        likes=count(video.get("like_count")),
+        comments=count(video.get("comment_count")),
+        shares=count(video.get("share_count")),
+        views=views,
+        # TikTok reports no unique reach for a video: its view count stands in.
+        reach=views,
+    )
+
+
+def published_at(video: dict[str, Any]) -> datetime:
+    # create_time: "UTC Unix epoch (in seconds) of when the TikTok video was posted".
+    moment = from_timestamp(required(video, "create_time"))
+    if moment is None:
+        raise PlatformRequestRejected("The platform's answer has no usable 'create_time'")
+    return moment
+
+
+def count(value: Any) -> int:
+    return int_or_none(value) or 0
 
 
 class TikTokClient(OAuth2Client):
@@ -90,7 +205,50 @@ class TikTokClient(OAuth2Client):
             followers_count=int_or_none(user.get("follower_count")),
         )
 
-    def _user_info(self, credentials: Credentials, fields: str) -> dict[str, Any]:
+    def fetch_pages(self, credentials: Credentials) -> list[PlatformPage]:
+        """The account's own profile, its one page."""
+        user = self._user_info(credentials, PAGE_FIELDS, classify_error=PAGE_ERROR)
+        return [profile_page(user)]
+
+    def fetch_posts(
+        self, credentials: Credentials, page: PlatformPage, *, since: datetime | None
+    ) -> Iterator[PlatformPost]:
+        """The profile's public videos, newest first. List Videos has no "since" (its cursor
+        only reaches back from a moment), so the list is read until the first older video.
+        The token's user is the profile: `page` names nothing the call needs."""
+        return newer_than(paginate(lambda cursor: self._video_page(credentials, cursor)), since)
+
+    def _video_page(
+        self, credentials: Credentials, cursor: str | None
+    ) -> tuple[list[PlatformPost], str | None]:
+        body = {"max_count": MAX_VIDEOS_PER_PAGE}
+        if cursor is not None:
+            body["cursor"] = int(cursor)
+        # List Videos: POST /v2/video/list/?fields=... with a JSON body; it only reads, so
+        # sending it again is safe.
+        response = self.call(
+            credentials,
+            "POST",
+            self.config["API_URL"] + "/v2/video/list/",
+            params={"fields": VIDEO_FIELDS},
+            headers=bearer(credentials.access_token),
+            json=body,
+            idempotent=True,
+            classify_error=VIDEO_LIST_ERROR,
+        )
+        data = answer_data(response, VIDEO_LIST_ERROR)
+        videos = [video_post(video) for video in data.get("videos") or []]
+        # The cursor is passed back as received; has_more false ends the list.
+        next_cursor = data.get("cursor") if data.get("has_more") else None
+        return videos, None if next_cursor is None else str(next_cursor)
+
+    def _user_info(
+        self,
+        credentials: Credentials,
+        fields: str,
+        *,
+        classify_error: ErrorClassifier = tiktok_error,
+    ) -> dict[str, Any]:
         # Get User Info: GET /v2/user/info/?fields=... with the user's Bearer token.
         response = self.call(
             credentials,
@@ -98,9 +256,6 @@ class TikTokClient(OAuth2Client):
             self.config["API_URL"] + "/v2/user/info/",
             params={"fields": fields},
             headers=bearer(credentials.access_token),
+            classify_error=classify_error,
         )
-        body = json_body(response)
-        # Success carries error.code "ok"; anything else is an error, even with a 200.
-        if (body.get("error") or {}).get("code", "ok") != "ok":
-            raise tiktok_error(response)
-        return (body.get("data") or {}).get("user") or {}
+        return answer_data(response, classify_error).get("user") or {}

@@ -31,17 +31,23 @@ def test_admin_pages_never_show_tokens(staff_client, account_factory):
         assert "visible-nowhere" not in html and "hidden-too" not in html, page
 
 
+def change_form(**fields) -> dict:
+    """The account change form's fields, with the (empty) pages inline's management form."""
+    inline = {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0", "MIN_NUM_FORMS": "0"}
+    return {**fields, **{f"pages-{name}": value for name, value in inline.items()}}
+
+
 @pytest.mark.django_db
 def test_staff_edits_go_through_the_admin_without_touching_tokens(staff_client, account_factory):
     account = account_factory(access_token="EAAB-keep-me")
     response = staff_client.post(
         f"/admin/accounts/socialaccount/{account.pk}/change/",
-        {
-            "platform_user_name": "Renamed",
-            "platform_user_email": "",
-            "permissions": '["pages_show_list"]',
-            "is_active": "on",
-        },
+        change_form(
+            platform_user_name="Renamed",
+            platform_user_email="",
+            permissions='["pages_show_list"]',
+            is_active="on",
+        ),
     )
     assert response.status_code == 302
     account.refresh_from_db()
@@ -54,12 +60,12 @@ def test_a_staff_edit_is_audited_with_the_staff_user_and_address(staff_client, a
     account = account_factory(platform_user_name="Acme Page", permissions=["pages_show_list"])
     response = staff_client.post(
         f"/admin/accounts/socialaccount/{account.pk}/change/",
-        {
-            "platform_user_name": "Acme Corp Page",
-            "platform_user_email": "",
-            "permissions": '["pages_show_list", "pages_read_engagement"]',
-            "is_active": "on",
-        },
+        change_form(
+            platform_user_name="Acme Corp Page",
+            platform_user_email="",
+            permissions='["pages_show_list", "pages_read_engagement"]',
+            is_active="on",
+        ),
         REMOTE_ADDR="203.0.113.7",
     )
 

@@ -394,3 +394,13 @@ def test_odd_json_bodies_are_400(api, raw_body):
 @pytest.mark.django_db
 def test_an_absurdly_long_id_is_just_not_found(api):
     assert api.get(f"/social/accounts/social_{'x' * 5000}").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("empty", ["", None])
+def test_an_empty_refresh_token_on_connect_means_none(api, empty):
+    # Facebook and Instagram have no refresh token; front ends send "" or null for it.
+    response = connect(api, refreshToken=empty)
+
+    assert response.status_code == 201
+    assert SocialAccount.objects.get().refresh_token is None

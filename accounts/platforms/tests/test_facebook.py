@@ -1,12 +1,14 @@
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from itertools import islice
 
 import pytest
 from responses import matchers
 
 from accounts.platforms import get_client
+from accounts.platforms.base import DailyInsight, PlatformPage
 from accounts.platforms.errors import (
     PlatformPermissionDenied,
     PlatformRateLimited,
@@ -252,3 +254,284 @@ def test_calls_made_with_the_app_credentials_carry_no_appsecret_proof(mocked, cr
     facebook.validate_token(credentials)
 
     assert "appsecret_proof" not in mocked.calls[0].request.url
+
+
+# --- Pages, posts and daily insights -----------------------------------------------------------
+
+PAGE_ID = "104619372293045"
+PAGE_TOKEN = "page-token-SECRET-acme-7f3k"
+ACME = PlatformPage(platform_page_id=PAGE_ID, name="Acme Corp", access_token=PAGE_TOKEN)
+PAGE_FIELDS = "id,name,category,access_token,followers_count,link"
+POST_FIELDS = (
+    "id,message,created_time,permalink_url,shares,reactions.limit(0).summary(total_count),"
+    "comments.limit(0).summary(total_count),"
+    "insights.metric(post_total_media_view_unique,post_media_view,post_clicks)"
+)
+PAGE_METRICS = "page_follows,page_post_engagements,page_total_media_view_unique,page_total_actions"
+
+
+def signed_by(token: str) -> dict[str, str]:
+    """The credentials every Graph call made with `token` carries."""
+    proof = hmac.new(client_secret("FACEBOOK").encode(), token.encode(), hashlib.sha256)
+    return {"access_token": token, "appsecret_proof": proof.hexdigest()}
+
+
+def page_query(**params: str) -> list:
+    return [matchers.query_param_matcher({**params, **signed_by(PAGE_TOKEN)})]
+
+
+def test_fetch_pages_follows_the_cursor_and_keeps_each_page_token(mocked, credentials, caplog):
+    user = signed_by(ACCESS_TOKEN)
+    mocked.get(
+        f"{GRAPH}/me/accounts",
+        match=[matchers.query_param_matcher({"fields": PAGE_FIELDS, **user})],
+        json=load_fixture("facebook", "accounts_first"),
+    )
+    # The next link's query, less the token it carries, which is ours again.
+    mocked.get(
+        f"{GRAPH}/me/accounts",
+        match=[
+            matchers.query_param_matcher(
+                {"fields": PAGE_FIELDS, "limit": "25", "after": "QVFIUm1Ub1ZAxZAWhn", **user}
+            )
+        ],
+        json=load_fixture("facebook", "accounts_last"),
+    )
+
+    pages = facebook.fetch_pages(credentials)
+
+    assert [
+        (page.platform_page_id, page.name, page.category, page.url, page.followers_count)
+        for page in pages
+    ] == [
+        (PAGE_ID, "Acme Corp", "Software Company", "https://www.facebook.com/acmecorp", 12873),
+        (
+            "112233445566778",
+            "Acme Support",
+            "Product/service",
+            "https://www.facebook.com/acmesupport",
+            341,
+        ),
+        (
+            "998877665544332",
+            "Acme Labs",
+            "Science, Technology & Engineering",
+            "https://www.facebook.com/acmelabs",
+            57,
+        ),
+    ]
+    page_tokens = [page.access_token for page in pages]
+    assert page_tokens == [
+        PAGE_TOKEN,
+        "page-token-SECRET-support-2m9q",
+        "page-token-SECRET-labs-8w1e",
+    ]
+    for page, token in zip(pages, page_tokens, strict=True):
+        assert token not in repr(page)
+        assert token not in caplog.text
+
+
+def test_fetch_posts_reads_every_page_of_the_feed_with_the_page_token(mocked, credentials):
+    mocked.get(
+        f"{GRAPH}/{PAGE_ID}/posts",
+        match=page_query(fields=POST_FIELDS, limit="50"),
+        json=load_fixture("facebook", "posts_first"),
+    )
+    # Time-based paging: `until` and `__paging_token` from the next link; its blank `since`
+    # and `__previous` markers are not sent.
+    mocked.get(
+        f"{GRAPH}/{PAGE_ID}/posts",
+        match=page_query(
+            fields=POST_FIELDS,
+            limit="50",
+            until="1772442942",
+            __paging_token="enc_AdAQZBbZCZA5nextPage",
+        ),
+        json=load_fixture("facebook", "posts_last"),
+    )
+
+    posts = list(facebook.fetch_posts(credentials, ACME, since=None))
+
+    assert [
+        (
+            post.platform_post_id,
+            post.published_at,
+            post.likes,
+            post.comments,
+            post.shares,
+            post.views,
+            post.reach,
+            post.clicks,
+        )
+        for post in posts
+    ] == [
+        (
+            f"{PAGE_ID}_1051998765432101",
+            datetime(2026, 3, 4, 16, 30, tzinfo=UTC),
+            148,
+            23,
+            12,
+            8934,
+            5210,
+            311,
+        ),
+        (
+            f"{PAGE_ID}_1050112233445566",
+            datetime(2026, 3, 2, 9, 15, 42, tzinfo=UTC),
+            61,
+            4,
+            0,
+            2402,
+            1830,
+            57,
+        ),
+        (
+            f"{PAGE_ID}_1048877665544332",
+            datetime(2026, 2, 26, 18, 4, 11, tzinfo=UTC),
+            95,
+            17,
+            3,
+            4011,
+            3120,
+            88,
+        ),
+    ]
+    assert posts[0].text == "Our spring release is live: faster sync and a new dashboard."
+    assert posts[0].url == "https://www.facebook.com/acmecorp/posts/pfbid01051998765432101"
+    assert posts[1].text == ""  # a photo posted without a message
+    assert posts[0].engagement == 148 + 23 + 12
+
+
+def test_fetch_posts_sends_since_and_stops_at_an_older_post(mocked, credentials):
+    mocked.get(
+        f"{GRAPH}/{PAGE_ID}/posts",
+        match=page_query(fields=POST_FIELDS, limit="50", since="1772323200"),
+        json=load_fixture("facebook", "posts_since"),
+    )
+
+    posts = list(facebook.fetch_posts(credentials, ACME, since=datetime(2026, 3, 1, tzinfo=UTC)))
+
+    # The answer still held a post of 20 February and a next link: neither is followed.
+    assert [post.platform_post_id for post in posts] == [f"{PAGE_ID}_1051998765432101"]
+    assert len(mocked.calls) == 1
+
+
+def test_a_caller_that_stops_early_asks_for_no_further_page(mocked, credentials):
+    mocked.get(f"{GRAPH}/{PAGE_ID}/posts", json=load_fixture("facebook", "posts_first"))
+
+    first_two = list(islice(facebook.fetch_posts(credentials, ACME, since=None), 2))
+
+    assert [post.likes for post in first_two] == [148, 61]
+    assert len(mocked.calls) == 1
+
+
+def test_daily_insights_read_the_page_metrics_by_day(mocked, credentials):
+    # since: UTC midnight of the first day; until: two days after the last (the margin day,
+    # 4 March, is in the answer and dropped).
+    mocked.get(
+        f"{GRAPH}/{PAGE_ID}/insights",
+        match=page_query(metric=PAGE_METRICS, period="day", since="1772323200", until="1772668800"),
+        json=load_fixture("facebook", "page_insights"),
+    )
+
+    days = facebook.fetch_daily_insights(
+        credentials, ACME, since=date(2026, 3, 1), until=date(2026, 3, 3)
+    )
+
+    assert days == [
+        DailyInsight(date(2026, 3, 1), followers=12841, engagement=180, reach=2400, clicks=9),
+        DailyInsight(date(2026, 3, 2), followers=12846, engagement=217, reach=2611, clicks=22),
+        DailyInsight(date(2026, 3, 3), followers=12853, engagement=254, reach=2822, clicks=35),
+    ]
+
+
+def test_daily_insights_split_a_long_range_into_windows_of_90_days(mocked, credentials):
+    # 1 December to 10 March is 100 days: 89 days (plus the margin day) and then 11.
+    mocked.get(
+        f"{GRAPH}/{PAGE_ID}/insights",
+        match=page_query(metric=PAGE_METRICS, period="day", since="1764547200", until="1772323200"),
+        json=load_fixture("facebook", "page_insights_winter"),
+    )
+    mocked.get(
+        f"{GRAPH}/{PAGE_ID}/insights",
+        match=page_query(metric=PAGE_METRICS, period="day", since="1772236800", until="1773273600"),
+        json=load_fixture("facebook", "page_insights_spring"),
+    )
+
+    days = facebook.fetch_daily_insights(
+        credentials, ACME, since=date(2025, 12, 1), until=date(2026, 3, 10)
+    )
+
+    assert [day.day for day in days] == [
+        date.fromordinal(date(2025, 12, 1).toordinal() + offset) for offset in range(100)
+    ]
+    assert days[0] == DailyInsight(
+        date(2025, 12, 1), followers=11953, engagement=180, reach=2400, clicks=9
+    )
+    assert days[88] == DailyInsight(
+        date(2026, 2, 27), followers=12394, engagement=216, reach=3868, clicks=37
+    )
+    assert days[89] == DailyInsight(
+        date(2026, 2, 28), followers=12604, engagement=180, reach=2400, clicks=9
+    )
+    assert days[99] == DailyInsight(
+        date(2026, 3, 10), followers=12654, engagement=270, reach=2610, clicks=15
+    )
+    for call in mocked.calls:
+        query = call.request.params
+        assert int(query["until"]) - int(query["since"]) <= 90 * 86400
+
+
+def test_posts_without_pages_read_engagement_are_refused_naming_it(mocked, credentials):
+    mocked.get(
+        f"{GRAPH}/{PAGE_ID}/posts",
+        status=400,
+        json=load_fixture("facebook", "posts_permission_missing"),
+    )
+
+    with pytest.raises(PlatformPermissionDenied) as raised:
+        list(facebook.fetch_posts(credentials, ACME, since=None))
+
+    assert raised.value.status_code == 403
+    assert "requires the 'pages_read_engagement' permission" in raised.value.message
+
+
+def test_insights_without_read_insights_are_refused_naming_it(mocked, credentials):
+    mocked.get(
+        f"{GRAPH}/{PAGE_ID}/insights",
+        status=403,
+        json=load_fixture("facebook", "insights_permission_missing"),
+    )
+
+    with pytest.raises(PlatformPermissionDenied) as raised:
+        facebook.fetch_daily_insights(
+            credentials, ACME, since=date(2026, 3, 1), until=date(2026, 3, 3)
+        )
+
+    assert raised.value.message == (
+        "The platform refused the operation: (#200) Requires read_insights permission"
+    )
+
+
+def test_a_dead_page_token_requires_reauth(mocked, credentials):
+    mocked.get(
+        f"{GRAPH}/{PAGE_ID}/posts", status=400, json=load_fixture("facebook", "token_expired")
+    )
+
+    with pytest.raises(ReauthRequired):
+        list(facebook.fetch_posts(credentials, ACME, since=None))
+
+
+def test_a_page_without_its_token_is_refused_before_any_call(mocked, credentials):
+    tokenless = PlatformPage(platform_page_id=PAGE_ID, name="Acme Corp")
+
+    with pytest.raises(PlatformPermissionDenied) as raised:
+        facebook.fetch_daily_insights(
+            credentials, tokenless, since=date(2026, 3, 1), until=date(2026, 3, 3)
+        )
+
+    assert raised.value.message == (
+        f"Facebook gave no access token for page {PAGE_ID}: the user needs a task on the "
+        "page and the pages_show_list permission"
+    )
+    assert len(mocked.calls) == 0

@@ -21,10 +21,17 @@ class ExampleClient(OAuth2Client):
     classify_error = staticmethod(oauth2_error)
     token_url = URL
 
+    # Beyond the refresh, an example platform has nothing to say.
     def inspect_token(self, credentials):
         raise NotImplementedError
 
     def fetch_profile(self, credentials) -> Profile:
+        raise NotImplementedError
+
+    def fetch_pages(self, credentials):
+        raise NotImplementedError
+
+    def fetch_posts(self, credentials, page, *, since):
         raise NotImplementedError
 
 

@@ -1,11 +1,14 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from itertools import islice
 
 import pytest
 import time_machine
 from responses import matchers
 
 from accounts.platforms import get_client
+from accounts.platforms.base import DailyInsight, PlatformPage
 from accounts.platforms.errors import (
+    PlatformPermissionDenied,
     PlatformQuotaExhausted,
     PlatformRateLimited,
     PlatformRequestRejected,
@@ -168,3 +171,249 @@ def test_a_short_rate_limit_is_not_a_spent_quota(mocked, credentials, sleeps):
         youtube.fetch_profile(credentials)
 
     assert type(raised.value) is PlatformRateLimited
+
+
+# --- Pages, posts and daily insights ------------------------------------------------------
+
+ANALYTICS = "https://youtubeanalytics.googleapis.com/v2"
+CHANNEL_ID = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
+UPLOADS = "UU_x5XG1OV2P6uZZ5FSM9Ttw"
+BEARER = {"Authorization": f"Bearer {ACCESS_TOKEN}"}
+
+
+@pytest.fixture(autouse=True)
+def analytics_url(platform_settings):
+    """The YouTube Analytics base URL on its documented host."""
+    platform_settings.SOCIAL_PLATFORMS["YOUTUBE"]["ANALYTICS_URL"] = ANALYTICS
+    return platform_settings
+
+
+def studio_page(followers: int | None = 4820) -> PlatformPage:
+    return PlatformPage(platform_page_id=CHANNEL_ID, name="Acme Studio", followers_count=followers)
+
+
+def test_fetch_pages_lists_the_users_channels(mocked, credentials):
+    mocked.get(
+        f"{API}/channels",
+        match=[
+            matchers.query_param_matcher(
+                {"part": "snippet,statistics,contentDetails", "mine": "true", "maxResults": "50"}
+            ),
+            matchers.header_matcher(BEARER),
+        ],
+        json=load_fixture("youtube", "channels_pages"),
+    )
+
+    pages = youtube.fetch_pages(credentials)
+
+    assert [
+        (page.platform_page_id, page.name, page.category, page.url, page.followers_count)
+        for page in pages
+    ] == [
+        (CHANNEL_ID, "Acme Studio", "Channel", "https://www.youtube.com/@acmestudio", 4820),
+    ]
+    assert pages[0].access_token is None
+
+
+def test_a_hidden_subscriber_count_is_unknown_not_zero(mocked, credentials):
+    mocked.get(f"{API}/channels", json=load_fixture("youtube", "channels_hidden_subscribers"))
+
+    (page,) = youtube.fetch_pages(credentials)
+
+    assert page.followers_count is None
+    # A legacy custom URL is no address on its own: the channel id's serves.
+    assert page.url == "https://www.youtube.com/channel/UCk8GzjMOrta8yxDcKfylJYw"
+
+
+def test_an_account_without_a_channel_has_no_pages(mocked, credentials):
+    mocked.get(f"{API}/channels", json=load_fixture("youtube", "channels_none"))
+
+    assert youtube.fetch_pages(credentials) == []
+
+
+def mock_uploads_playlist(mocked):
+    mocked.get(
+        f"{API}/channels",
+        match=[matchers.query_param_matcher({"part": "contentDetails", "id": CHANNEL_ID})],
+        json=load_fixture("youtube", "channels_uploads"),
+    )
+
+
+def mock_upload_page(mocked, page_token: str | None, case: str, video_ids: str, videos: str):
+    params = {"part": "contentDetails", "playlistId": UPLOADS, "maxResults": "50"}
+    mocked.get(
+        f"{API}/playlistItems",
+        match=[
+            matchers.query_param_matcher(
+                {**params, "pageToken": page_token} if page_token else params
+            ),
+            matchers.header_matcher(BEARER),
+        ],
+        json=load_fixture("youtube", case),
+    )
+    mocked.get(
+        f"{API}/videos",
+        match=[
+            matchers.query_param_matcher({"part": "snippet,statistics", "id": video_ids}),
+            matchers.header_matcher(BEARER),
+        ],
+        json=load_fixture("youtube", videos),
+    )
+
+
+def mock_first_upload_page(mocked):
+    mock_uploads_playlist(mocked)
+    mock_upload_page(
+        mocked, None, "playlist_items_page1", "dQ7kYp2mX3A,Lm3rT8vQw1E", "videos_page1"
+    )
+
+
+def test_fetch_posts_reads_every_page_of_uploads_with_one_videos_call_each(mocked, credentials):
+    mock_first_upload_page(mocked)
+    mock_upload_page(
+        mocked, "EAAaBlBUOkNBSQ", "playlist_items_page2", "Xa9pB4nK2sU", "videos_page2"
+    )
+
+    posts = list(youtube.fetch_posts(credentials, studio_page(), since=None))
+
+    # In the playlist's order, whatever the order of the videos answer.
+    assert [post.platform_post_id for post in posts] == [
+        "dQ7kYp2mX3A",
+        "Lm3rT8vQw1E",
+        "Xa9pB4nK2sU",
+    ]
+    first = posts[0]
+    assert first.published_at == datetime(2026, 7, 3, 16, 0, 5, tzinfo=UTC)
+    assert first.text == "Acme summer release in 5 minutes"
+    assert first.url == "https://www.youtube.com/watch?v=dQ7kYp2mX3A"
+    assert (first.likes, first.comments, first.shares) == (143, 18, 0)
+    assert (first.views, first.reach, first.clicks) == (1907, 1907, 0)
+    # Hidden likes count as none.
+    assert (posts[1].likes, posts[1].comments, posts[1].views) == (0, 27, 3312)
+    assert (posts[2].views, posts[2].engagement) == (12840, 705)
+    assert len(mocked.calls) == 5
+
+
+def test_fetch_posts_stops_at_the_first_video_older_than_since(mocked, credentials):
+    mock_first_upload_page(mocked)
+
+    since = datetime(2026, 7, 1, tzinfo=UTC)
+    posts = list(youtube.fetch_posts(credentials, studio_page(), since=since))
+
+    assert [post.platform_post_id for post in posts] == ["dQ7kYp2mX3A"]
+    assert len(mocked.calls) == 3  # the older video ended the list: no second page
+
+
+def test_a_caller_that_takes_only_the_first_videos_asks_for_no_more_pages(mocked, credentials):
+    mock_first_upload_page(mocked)
+
+    posts = youtube.fetch_posts(credentials, studio_page(), since=None)
+    assert len(mocked.calls) == 0  # nothing is asked before an item is wanted
+    taken = list(islice(posts, 2))
+
+    assert [post.platform_post_id for post in taken] == ["dQ7kYp2mX3A", "Lm3rT8vQw1E"]
+    assert len(mocked.calls) == 3
+
+
+def test_fetch_posts_with_a_revoked_token_requires_reauth(mocked, credentials):
+    mocked.get(f"{API}/channels", status=401, json=load_fixture("youtube", "unauthorized"))
+
+    with pytest.raises(ReauthRequired):
+        list(youtube.fetch_posts(credentials, studio_page(), since=None))
+
+
+def test_an_unreadable_uploads_playlist_names_googles_reason(mocked, credentials):
+    mock_uploads_playlist(mocked)
+    mocked.get(
+        f"{API}/playlistItems", status=403, json=load_fixture("youtube", "playlist_not_found")
+    )
+
+    with pytest.raises(PlatformPermissionDenied) as raised:
+        list(youtube.fetch_posts(credentials, studio_page(), since=None))
+
+    assert raised.value.message == (
+        "The platform refused the operation: The request is not properly authorized to "
+        "retrieve the specified playlist."
+    )
+
+
+# Saturday 2026-07-04, midday UTC.
+JULY_4TH = datetime(2026, 7, 4, 12, 0, tzinfo=UTC)
+
+
+def mock_daily_report(mocked, start_date: str):
+    mocked.get(
+        f"{ANALYTICS}/reports",
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "ids": "channel==MINE",
+                    "startDate": start_date,
+                    # Through today: the walk back needs every later day's gains.
+                    "endDate": "2026-07-04",
+                    "metrics": "views,likes,comments,shares,subscribersGained,subscribersLost",
+                    "dimensions": "day",
+                    "sort": "day",
+                }
+            ),
+            matchers.header_matcher(BEARER),
+        ],
+        json=load_fixture("youtube", "analytics_daily"),
+    )
+
+
+@time_machine.travel(JULY_4TH, tick=False)
+def test_daily_insights_read_the_report_and_walk_subscribers_back(mocked, credentials):
+    mock_daily_report(mocked, "2026-07-01")
+
+    insights = youtube.fetch_daily_insights(
+        credentials, studio_page(), since=date(2026, 7, 1), until=date(2026, 7, 3)
+    )
+
+    # Net gains: 18 - 3 on the 1st, 12 - 5 on the 2nd, none reported yet after that.
+    assert insights == [
+        DailyInsight(date(2026, 7, 1), followers=4813, engagement=82, reach=1520),
+        DailyInsight(date(2026, 7, 2), followers=4820, engagement=65, reach=1388),
+        DailyInsight(date(2026, 7, 3), followers=4820),
+    ]
+
+
+@time_machine.travel(JULY_4TH, tick=False)
+def test_daily_insights_of_a_hidden_subscriber_count_have_no_totals(mocked, credentials):
+    mock_daily_report(mocked, "2026-07-02")
+
+    insights = youtube.fetch_daily_insights(
+        credentials, studio_page(followers=None), since=date(2026, 7, 2), until=date(2026, 7, 2)
+    )
+
+    assert insights == [DailyInsight(date(2026, 7, 2), engagement=65, reach=1388)]
+
+
+@time_machine.travel(JULY_4TH, tick=False)
+def test_daily_insights_without_the_analytics_scope_name_it(mocked, credentials):
+    mocked.get(
+        f"{ANALYTICS}/reports",
+        status=403,
+        json=load_fixture("youtube", "analytics_insufficient_scopes"),
+    )
+
+    with pytest.raises(PlatformPermissionDenied) as raised:
+        youtube.fetch_daily_insights(
+            credentials, studio_page(), since=date(2026, 7, 1), until=date(2026, 7, 3)
+        )
+
+    assert raised.value.message == (
+        "The platform refused the operation: Request had insufficient authentication scopes. "
+        "(YouTube Analytics needs the https://www.googleapis.com/auth/yt-analytics.readonly "
+        "scope)"
+    )
+
+
+@time_machine.travel(JULY_4TH, tick=False)
+def test_daily_insights_with_a_revoked_token_require_reauth(mocked, credentials):
+    mocked.get(f"{ANALYTICS}/reports", status=401, json=load_fixture("youtube", "unauthorized"))
+
+    with pytest.raises(ReauthRequired):
+        youtube.fetch_daily_insights(
+            credentials, studio_page(), since=date(2026, 7, 1), until=date(2026, 7, 3)
+        )

@@ -1,0 +1,387 @@
+"""Sync: pull an account's pages, posts and daily figures from its platform and store them.
+
+A run is started by `sync_run_start` (the API, the admin, the schedule) and carried out by a
+Celery task calling `sync_run_execute`. Posts are written in batches, one upsert a batch, and
+the run's counts grow as they are; the account's summary, its daily history and the run's
+outcome are written together at the end, so that a failure midway leaves the account as the
+last successful sync left it (the posts already written stay: they were really synced).
+"""
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import islice
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import Organization, SocialAccount, SocialPage
+from accounts.platforms import get_client
+from accounts.platforms.base import DailyInsight, PlatformPage, PlatformPost
+from accounts.platforms.errors import PlatformError, ReauthRequired
+from accounts.services import (
+    SYSTEM,
+    Actor,
+    audit_log_record,
+    credentials_of,
+    social_account_mark_reauth_required,
+    social_page_store,
+    usable_account,
+)
+from analytics import stats_cache
+from analytics.models import DailyMetric, Post, SyncRun, SyncStatus, SyncType
+
+logger = logging.getLogger(__name__)
+
+POST_METRICS = ("likes", "comments", "shares", "views", "reach", "clicks", "engagement")
+POST_FIELDS_FROM_PLATFORM = ("page", "published_at", "text", "url", *POST_METRICS, "updated_at")
+UNEXPECTED_FAILURE = "The sync failed unexpectedly; it can be started again"
+LOST_RUN = "The sync stopped without finishing (its worker was lost)"
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    sync_type: str = SyncType.INCREMENTAL
+    include_posts: bool = True
+    include_followers: bool = True
+    include_engagement: bool = True
+
+
+@dataclass(frozen=True)
+class SyncStart:
+    run: SyncRun
+    # True when a run of the account was already going: it is the one answered.
+    already_running: bool
+
+
+def sync_run_start(
+    *,
+    organization: Organization | None,
+    account_id: str,
+    actor: Actor,
+    options: SyncOptions,
+    enqueue: bool = True,
+) -> SyncStart:
+    """Start a sync of the account, or answer the one already running: two syncs of one
+    account never run at once. Accounts waiting to be reconnected are refused (409).
+
+    With `enqueue`, a worker carries the run out once this commits; without it, the caller
+    runs `sync_run_execute` itself (the scheduled task does)."""
+    account = usable_account(organization=organization, account_id=account_id)
+    _fail_lost_runs(account)
+    try:
+        run = _create_run(account, actor, options, enqueue=enqueue)
+    except IntegrityError:
+        running = SyncRun.objects.filter(social_account=account, status=SyncStatus.RUNNING)
+        return SyncStart(run=running.get(), already_running=True)
+    return SyncStart(run=run, already_running=False)
+
+
+@transaction.atomic
+def _create_run(
+    account: SocialAccount, actor: Actor, options: SyncOptions, *, enqueue: bool
+) -> SyncRun:
+    # The partial unique constraint refuses a second RUNNING run of the account.
+    run = SyncRun.objects.create(
+        social_account=account,
+        sync_type=options.sync_type,
+        include_posts=options.include_posts,
+        include_followers=options.include_followers,
+        include_engagement=options.include_engagement,
+        since=_posts_since(account, options.sync_type),
+    )
+    audit_log_record(
+        organization_id=account.organization_id,
+        actor=actor,
+        action="social_account.sync",
+        target=account,
+        details={"syncId": run.pk, "syncType": run.sync_type},
+    )
+    if enqueue:
+        from analytics.tasks import run_sync  # the tasks module imports this one
+
+        transaction.on_commit(lambda: run_sync.delay(run.pk))
+    return run
+
+
+def _posts_since(account: SocialAccount, sync_type: str) -> datetime | None:
+    """Where an incremental sync starts: the start of the last successful run, so that
+    nothing published while it ran is missed. A full sync (or a first one) reads all."""
+    if sync_type == SyncType.FULL:
+        return None
+    last = (
+        SyncRun.objects.filter(social_account=account, status=SyncStatus.SUCCEEDED)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    return last
+
+
+def _fail_lost_runs(account: SocialAccount) -> None:
+    stale = timezone.now() - timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
+    SyncRun.objects.filter(
+        social_account=account, status=SyncStatus.RUNNING, started_at__lt=stale
+    ).update(status=SyncStatus.FAILED, finished_at=timezone.now(), error=LOST_RUN, error_status=500)
+
+
+def sync_run_execute(*, run_id: str) -> SyncRun:
+    """Carry out a started run, once: a run already claimed (a task delivered twice) or no
+    longer RUNNING is left as it is."""
+    claimed = SyncRun.objects.filter(
+        pk=run_id, status=SyncStatus.RUNNING, claimed_at__isnull=True
+    ).update(claimed_at=timezone.now())
+    run = SyncRun.objects.select_related("social_account").get(pk=run_id)
+    if not claimed:
+        return run
+    account = run.social_account
+    try:
+        pages, insights = _pull(run, account)
+    except ReauthRequired as error:
+        social_account_mark_reauth_required(
+            account_id=account.pk, actor=SYSTEM, reason=str(error.message)
+        )
+        return _fail(run, error)
+    except PlatformError as error:
+        return _fail(run, error)
+    except Exception:
+        logger.exception("Sync %s of %s failed unexpectedly", run.pk, account.pk)
+        return _fail(run, None)
+    return _succeed(run, account, pages, insights)
+
+
+def _pull(run: SyncRun, account: SocialAccount) -> tuple[list[SocialPage], list[DailyInsight]]:
+    """Pages, then each page's posts (stored as they come), then daily figures."""
+    client = get_client(account.platform)
+    credentials = credentials_of(account)
+    pages = social_page_store(account=account, pages=client.fetch_pages(credentials))
+    insights: list[DailyInsight] = []
+    for page in pages:
+        platform_page = platform_page_of(page)
+        if run.include_posts:
+            posts = client.fetch_posts(credentials, platform_page, since=run.since)
+            _store_posts(run, page, islice(posts, settings.SYNC_MAX_POSTS))
+        if run.include_followers or run.include_engagement:
+            since, until = history_window(run)
+            insights += client.fetch_daily_insights(
+                credentials, platform_page, since=since, until=until
+            )
+    return pages, insights
+
+
+def platform_page_of(page: SocialPage) -> PlatformPage:
+    return PlatformPage(
+        platform_page_id=page.platform_page_id,
+        name=page.name,
+        category=page.category,
+        url=page.url,
+        followers_count=page.followers_count,
+        access_token=page.access_token,
+    )
+
+
+def history_window(run: SyncRun) -> tuple[date, date]:
+    """The days whose figures this run asks for: SYNC_HISTORY_DAYS for a full or first
+    sync, else from the day before the last successful run (late figures settle)."""
+    today = timezone.now().date()
+    earliest = today - timedelta(days=settings.SYNC_HISTORY_DAYS - 1)
+    if run.since is None:
+        return earliest, today
+    return max(earliest, run.since.date() - timedelta(days=1)), today
+
+
+def _batches(items: Iterator[PlatformPost], size: int) -> Iterator[list[PlatformPost]]:
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _store_posts(run: SyncRun, page: SocialPage, posts: Iterator[PlatformPost]) -> None:
+    for batch in _batches(posts, settings.SYNC_BATCH_SIZE):
+        rows = [_post_row(run.social_account_id, page, post) for post in batch]
+        Post.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["social_account", "platform_post_id"],
+            update_fields=POST_FIELDS_FROM_PLATFORM,
+        )
+        # Counted as they are written, so that a caller polling the run sees it grow.
+        SyncRun.objects.filter(pk=run.pk).update(
+            posts_synced=models.F("posts_synced") + len(rows),
+            engagement_synced=models.F("engagement_synced") + sum(r.engagement for r in rows),
+        )
+
+
+def _post_row(account_id: str, page: SocialPage, post: PlatformPost) -> Post:
+    return Post(
+        social_account_id=account_id,
+        page=page,
+        platform_post_id=post.platform_post_id,
+        published_at=post.published_at,
+        text=post.text,
+        url=post.url[:1000],
+        likes=post.likes,
+        comments=post.comments,
+        shares=post.shares,
+        views=post.views,
+        reach=post.reach,
+        clicks=post.clicks,
+        engagement=post.engagement,
+    )
+
+
+def _fail(run: SyncRun, error: PlatformError | None) -> SyncRun:
+    run.status = SyncStatus.FAILED
+    run.finished_at = timezone.now()
+    run.error = UNEXPECTED_FAILURE if error is None else str(error.message)
+    run.error_status = 500 if error is None else error.status_code
+    run.save(update_fields=["status", "finished_at", "error", "error_status"])
+    return run
+
+
+@transaction.atomic
+def _succeed(
+    run: SyncRun, account: SocialAccount, pages: list[SocialPage], insights: list[DailyInsight]
+) -> SyncRun:
+    """The account's summary, its daily history and the run's outcome, in one transaction."""
+    followers = sum(page.followers_count or 0 for page in pages)
+    if run.include_followers or run.include_engagement:
+        _store_daily_history(run, account, followers, insights)
+    _store_last_post_dates(account)
+    summary = Post.objects.filter(social_account=account).aggregate(
+        total=models.Count("id"),
+        engagement=models.Sum("engagement"),
+        last=models.Max("published_at"),
+    )
+    now = timezone.now()
+    changes = {
+        "stats_total_posts": summary["total"],
+        "stats_total_engagement": summary["engagement"] or 0,
+        "stats_last_post_date": summary["last"],
+        "last_sync_at": now,
+    }
+    if run.include_followers:
+        changes["stats_total_followers"] = followers
+    SocialAccount.objects.filter(pk=account.pk).update(**changes, updated_at=now)
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=SyncStatus.SUCCEEDED,
+        finished_at=now,
+        followers_synced=followers if run.include_followers else 0,
+    )
+    transaction.on_commit(lambda: stats_cache.invalidate(account.pk))
+    run.refresh_from_db()
+    return run
+
+
+def _store_last_post_dates(account: SocialAccount) -> None:
+    latest = (
+        Post.objects.filter(page=models.OuterRef("pk"))
+        .order_by("-published_at")
+        .values("published_at")[:1]
+    )
+    SocialPage.objects.filter(social_account=account).update(last_post_date=models.Subquery(latest))
+
+
+def _store_daily_history(
+    run: SyncRun, account: SocialAccount, followers_now: int, insights: list[DailyInsight]
+) -> None:
+    """One row a day of the run's window: the platform's daily figures where it reports
+    them, else what the posts published that day add up to; followers from the platform's
+    daily totals, and today's from the pages' counts."""
+    since, until = history_window(run)
+    from_posts = _daily_post_figures(account, since, until)
+    from_platform = _summed_by_day(insights)
+    rows = []
+    for day in _days(since, until):
+        posted = from_posts.get(day, {})
+        reported = from_platform.get(day, DailyInsight(day=day))
+        followers = reported.followers
+        if day == until and run.include_followers:
+            followers = followers_now
+        rows.append(
+            DailyMetric(
+                social_account=account,
+                day=day,
+                followers=followers if run.include_followers else None,
+                engagement=_first_known(reported.engagement, posted.get("engagement")),
+                reach=_first_known(reported.reach, posted.get("reach")),
+                clicks=_first_known(reported.clicks, posted.get("clicks")),
+                posts=posted.get("posts", 0),
+            )
+        )
+    _upsert_daily(rows)
+
+
+def _upsert_daily(rows: list[DailyMetric]) -> None:
+    """A day without a follower figure keeps the one it had: only rows that know their
+    followers write them."""
+    figures = ["engagement", "reach", "clicks", "posts", "updated_at"]
+    with_followers = [row for row in rows if row.followers is not None]
+    without_followers = [row for row in rows if row.followers is None]
+    for batch, fields in ((with_followers, [*figures, "followers"]), (without_followers, figures)):
+        DailyMetric.objects.bulk_create(
+            batch,
+            update_conflicts=True,
+            unique_fields=["social_account", "day"],
+            update_fields=fields,
+        )
+
+
+def _daily_post_figures(account: SocialAccount, since: date, until: date) -> dict[date, dict]:
+    """Posts published each day, and what they add up to now: one grouped query."""
+    rows = (
+        Post.objects.filter(
+            social_account=account,
+            published_at__date__gte=since,
+            published_at__date__lte=until,
+        )
+        .annotate(day=TruncDate("published_at"))
+        .values("day")
+        .annotate(
+            posts=models.Count("id"),
+            engagement=models.Sum("engagement"),
+            reach=models.Sum("reach"),
+            clicks=models.Sum("clicks"),
+        )
+        .order_by()
+    )
+    return {row["day"]: row for row in rows}
+
+
+def _summed_by_day(insights: list[DailyInsight]) -> dict[date, DailyInsight]:
+    """One figure a day over every page: pages of one account add up."""
+    summed: dict[date, DailyInsight] = {}
+    for insight in insights:
+        known = summed.get(insight.day, DailyInsight(day=insight.day))
+        summed[insight.day] = DailyInsight(
+            day=insight.day,
+            followers=_add(known.followers, insight.followers),
+            engagement=_add(known.engagement, insight.engagement),
+            reach=_add(known.reach, insight.reach),
+            clicks=_add(known.clicks, insight.clicks),
+        )
+    return summed
+
+
+def _add(first: int | None, second: int | None) -> int | None:
+    if first is None:
+        return second
+    return first if second is None else first + second
+
+
+def _first_known(*values: int | None) -> int:
+    return next((value for value in values if value is not None), 0)
+
+
+def _days(since: date, until: date) -> Iterator[date]:
+    for offset in range((until - since).days + 1):
+        yield since + timedelta(days=offset)
+
+
+def history_delete_expired(*, today: date) -> int:
+    """Delete daily history older than METRICS_RETENTION_DAYS; returns the rows deleted."""
+    oldest_kept = today - timedelta(days=settings.METRICS_RETENTION_DAYS)
+    deleted, _ = DailyMetric.objects.filter(day__lt=oldest_kept).delete()
+    return deleted

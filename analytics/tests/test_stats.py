@@ -1,0 +1,216 @@
+"""Account stats: every figure against values worked out by hand on a fixture of four weeks."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+
+from accounts.tests.clients import client_for
+from analytics import stats_cache
+from analytics.models import DailyMetric, Post
+
+TODAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+STATS = "/social/accounts/{}/stats?dateFrom=2026-11-01&dateTo=2026-11-14"
+MISSING_DAY = date(2026, 11, 5)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    """Before every other fixture, so that the API's tokens are issued at this time too."""
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+def day_row(account, day: date, *, followers, engagement, reach, clicks):
+    return DailyMetric(
+        social_account=account,
+        day=day,
+        followers=followers,
+        engagement=engagement,
+        reach=reach,
+        clicks=clicks,
+    )
+
+
+def post(account, platform_post_id: str, published_at: datetime, engagement: int, reach: int):
+    return Post.objects.create(
+        social_account=account,
+        platform_post_id=platform_post_id,
+        published_at=published_at,
+        likes=engagement,
+        engagement=engagement,
+        reach=reach,
+    )
+
+
+@pytest.fixture
+def history(account_factory):
+    """Oct 18-31 (the previous period): engagement 10, reach 100, clicks 2 a day, followers
+    1000 → 1013. Nov 1-14 but the 5th: engagement 15, reach 120, clicks 3 a day, followers
+    1013 + day of the month."""
+    account = account_factory(platform="TIKTOK", stats_total_followers=1027)
+    rows = []
+    for offset in range(14):
+        day = date(2026, 10, 18) + timedelta(days=offset)
+        rows.append(
+            day_row(account, day, followers=1000 + offset, engagement=10, reach=100, clicks=2)
+        )
+    for offset in range(14):
+        day = date(2026, 11, 1) + timedelta(days=offset)
+        if day != MISSING_DAY:
+            rows.append(
+                day_row(account, day, followers=1014 + offset, engagement=15, reach=120, clicks=3)
+            )
+    DailyMetric.objects.bulk_create(rows)
+    post(account, "early", datetime(2026, 11, 2, 9, tzinfo=UTC), engagement=50, reach=500)
+    post(account, "tied-older", datetime(2026, 11, 3, 9, tzinfo=UTC), engagement=80, reach=700)
+    post(account, "tied-newer", datetime(2026, 11, 9, 9, tzinfo=UTC), engagement=80, reach=900)
+    post(account, "before", datetime(2026, 10, 30, 9, tzinfo=UTC), engagement=999, reach=1)
+    return account
+
+
+@pytest.mark.django_db
+def test_stats_match_the_hand_computed_figures(api, history):
+    response = api.get(STATS.format(history.pk))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["message"] == "Account statistics retrieved successfully"
+    stats = body["stats"]
+    top = Post.objects.get(platform_post_id="tied-newer")
+    assert {key: stats[key] for key in stats if key != "trends"} == {
+        "socialAccountId": history.pk,
+        "platform": "TIKTOK",
+        "dateRange": {"from": "2026-11-01", "to": "2026-11-14"},
+        "overview": {
+            "totalPosts": 3,
+            "totalFollowers": 1027,
+            "totalEngagement": 13 * 15,
+            "totalReach": 13 * 120,
+            "totalClicks": 13 * 3,
+        },
+        "engagement": {
+            "averageEngagementRate": 12.5,  # 195 / 1560
+            "averageClickThroughRate": 2.5,  # 39 / 1560
+            "topEngagingPost": {"id": top.pk, "engagement": 80, "reach": 900},
+        },
+        "growth": {
+            "followerGrowth": 14,  # 1027 at the end, 1013 on the eve
+            "engagementGrowth": 39.3,  # (195 - 140) / 140
+            "reachGrowth": 11.4,  # (1560 - 1400) / 1400
+        },
+    }
+    assert len(stats["trends"]) == 14
+    assert stats["trends"][0] == {
+        "date": "2026-11-01",
+        "followers": 1014,
+        "engagement": 15,
+        "reach": 120,
+    }
+    # A day without history carries the followers on and counts nothing.
+    assert stats["trends"][4] == {
+        "date": "2026-11-05",
+        "followers": 1017,
+        "engagement": 0,
+        "reach": 0,
+    }
+    assert stats["trends"][-1]["followers"] == 1027
+
+
+@pytest.mark.django_db
+def test_an_account_without_history_has_zeros_and_no_growth(api, account_factory):
+    account = account_factory(stats_total_followers=40)
+
+    stats = api.get(STATS.format(account.pk)).json()["stats"]
+
+    assert stats["overview"] == {
+        "totalPosts": 0,
+        "totalFollowers": 40,
+        "totalEngagement": 0,
+        "totalReach": 0,
+        "totalClicks": 0,
+    }
+    assert stats["engagement"] == {
+        "averageEngagementRate": 0.0,
+        "averageClickThroughRate": 0.0,
+        "topEngagingPost": None,
+    }
+    assert stats["growth"] == {"followerGrowth": 0, "engagementGrowth": None, "reachGrowth": None}
+    assert [day["followers"] for day in stats["trends"]] == [None] * 14
+
+
+@pytest.mark.django_db
+def test_missing_dates_default_to_the_last_30_days(api, history):
+    stats = api.get(f"/social/accounts/{history.pk}/stats").json()["stats"]
+
+    assert stats["dateRange"] == {"from": "2026-10-22", "to": "2026-11-20"}
+    assert len(stats["trends"]) == 30
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("dateFrom=2026-11-10&dateTo=2026-11-01", "dateFrom must not be after dateTo"),
+        ("dateFrom=2024-01-01&dateTo=2026-11-01", "the date range may span at most 366 days"),
+        (
+            "dateFrom=yesterday",
+            "dateFrom date has wrong format. Use one of these formats instead: YYYY-MM-DD",
+        ),
+    ],
+)
+def test_bad_ranges_are_400_naming_the_problem(api, history, query, message):
+    response = api.get(f"/social/accounts/{history.pk}/stats?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["message"] == [message]
+
+
+@pytest.mark.django_db
+def test_stats_cost_a_bounded_number_of_queries(api, history, django_assert_max_num_queries):
+    # Membership, account, daily history, followers before, post count, top post.
+    with django_assert_max_num_queries(6):
+        assert api.get(STATS.format(history.pk)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_cached_answer_is_served_until_the_account_syncs(
+    api, history, django_assert_max_num_queries
+):
+    first = api.get(STATS.format(history.pk)).json()
+    DailyMetric.objects.filter(social_account=history).update(engagement=1000)
+
+    with django_assert_max_num_queries(2):  # membership and account only
+        assert api.get(STATS.format(history.pk)).json() == first
+
+    stats_cache.invalidate(history.pk)
+    fresh = api.get(STATS.format(history.pk)).json()["stats"]
+    assert fresh["overview"]["totalEngagement"] == 13 * 1000
+
+
+@pytest.mark.django_db
+def test_stats_are_served_while_the_cache_is_down(api, history, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+
+    response = api.get(STATS.format(history.pk))
+
+    assert response.status_code == 200
+    assert response.json()["stats"]["overview"]["totalEngagement"] == 195
+    assert "Stats cache unreachable" in caplog.text
+
+
+@pytest.mark.django_db
+def test_another_organizations_account_has_no_stats(
+    history, other_organization, membership_with_role
+):
+    outsider = client_for(membership_with_role(org=other_organization))
+
+    response = outsider.get(STATS.format(history.pk))
+
+    assert response.status_code == 404
+    assert response.json()["message"] == "Social account not found"
