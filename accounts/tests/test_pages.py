@@ -56,9 +56,7 @@ def test_a_page_the_platform_no_longer_lists_is_kept_inactive(api, platforms, ac
 
 
 @pytest.mark.django_db
-def test_pages_of_an_account_waiting_for_reconnection_are_refused(
-    api, platforms, account_factory
-):
+def test_pages_of_an_account_waiting_for_reconnection_are_refused(api, platforms, account_factory):
     account = account_factory(platform="TIKTOK", status=AccountStatus.REAUTH_REQUIRED)
 
     response = api.get(f"/social/accounts/{account.pk}/pages")
