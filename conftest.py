@@ -1,5 +1,6 @@
 import pytest
 import responses
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -84,3 +85,11 @@ def platforms(platform_settings, monkeypatch):
     monkeypatch.setattr(http, "sleep", lambda seconds: None)
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         yield mock
+
+
+@pytest.fixture
+def staff_client(client, db):
+    """A client signed in to the admin as a superuser."""
+    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
+    client.force_login(staff)
+    return client

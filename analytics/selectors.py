@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import AccountStatus, AuditLog, Organization, SocialAccount
+from accounts.platforms.base import each_day
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus
 from vchata_social.errors import NotFound
 
@@ -32,7 +33,7 @@ class DateRange:
         return DateRange(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
     def each_day(self) -> list[date]:
-        return [self.start + timedelta(days=offset) for offset in range(self.days)]
+        return list(each_day(self.start, self.end))
 
 
 @dataclass(frozen=True)

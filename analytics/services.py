@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, SocialAccount, SocialPage
 from accounts.platforms import get_client
-from accounts.platforms.base import DailyInsight, PlatformPage, PlatformPost
+from accounts.platforms.base import DailyInsight, PlatformPage, PlatformPost, each_day
 from accounts.platforms.errors import PlatformError, ReauthRequired
 from accounts.services import (
     SYSTEM,
@@ -294,7 +294,7 @@ def _store_daily_history(
     from_posts = _daily_post_figures(account, since, until)
     from_platform = _summed_by_day(insights)
     rows = []
-    for day in _days(since, until):
+    for day in each_day(since, until):
         posted = from_posts.get(day, {})
         reported = from_platform.get(day, DailyInsight(day=day))
         followers = reported.followers
@@ -373,11 +373,6 @@ def _add(first: int | None, second: int | None) -> int | None:
 
 def _first_known(*values: int | None) -> int:
     return next((value for value in values if value is not None), 0)
-
-
-def _days(since: date, until: date) -> Iterator[date]:
-    for offset in range((until - since).days + 1):
-        yield since + timedelta(days=offset)
 
 
 def history_delete_expired(*, today: date) -> int:

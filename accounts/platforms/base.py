@@ -2,9 +2,9 @@
 a client sends a call (`PlatformClient.call`)."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import requests
@@ -144,6 +144,28 @@ def newer_than(posts: Iterable[PlatformPost], since: datetime | None) -> Iterato
         if since is not None and post.published_at < since:
             return
         yield post
+
+
+def each_day(first: date, last: date) -> Iterator[date]:
+    """Every day from `first` to `last`, both included."""
+    for offset in range((last - first).days + 1):
+        yield first + timedelta(days=offset)
+
+
+def end_of_day_totals(
+    current_total: int | None, net_gains: Mapping[date, int], first: date, last: date
+) -> dict[date, int]:
+    """Each day's closing total from `first` to `last`, walking back from the current total
+    (taken as `last`'s closing figure) through each later day's net gain; a day without a
+    reported gain counts as none. Nothing when the current total is unknown."""
+    if current_total is None:
+        return {}
+    totals: dict[date, int] = {}
+    running = current_total
+    for day in reversed(list(each_day(first, last))):
+        totals[day] = running
+        running -= net_gains.get(day, 0)
+    return totals
 
 
 class PlatformClient(ABC):

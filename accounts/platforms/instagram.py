@@ -49,6 +49,7 @@ from accounts.platforms.base import (
     Profile,
     TokenGrant,
     TokenValidation,
+    end_of_day_totals,
     newer_than,
 )
 from accounts.platforms.facebook import (
@@ -167,11 +168,7 @@ class InstagramClient(MetaGraphClient):
         if page.followers_count is None or until < first or since > last:
             return {}
         gains = self._daily_metric(credentials, page, "follower_count", first, last)
-        totals: dict[date, int] = {}
-        running = page.followers_count
-        for day in sorted(gains, reverse=True):
-            totals[day] = running
-            running -= gains[day]
+        totals = end_of_day_totals(page.followers_count, gains, first, last)
         return {day: total for day, total in totals.items() if since <= day <= until}
 
     def _daily_metric(

@@ -51,6 +51,8 @@ from accounts.platforms.base import (
     PlatformPost,
     Profile,
     TokenValidation,
+    each_day,
+    end_of_day_totals,
     newer_than,
     paginate,
 )
@@ -192,7 +194,7 @@ class LinkedInClient(OAuth2Client):
         followers = end_of_day_totals(page.followers_count, gains, first, today)
         return [
             _daily_insight(day, followers.get(day), statistics.get(day))
-            for day in _days(first, last)
+            for day in each_day(first, last)
         ]
 
     def _administrator_roles(
@@ -365,22 +367,6 @@ def _validation_from(introspection: dict[str, Any]) -> TokenValidation:
     )
 
 
-def end_of_day_totals(
-    current_total: int | None, net_gains: Mapping[date, int], first: date, last: date
-) -> dict[date, int]:
-    """Each day's closing total from `first` to `last`, walking back from the current total
-    (taken as `last`'s closing figure) through each later day's net gain; a day without a
-    reported gain counts as none. Nothing when the current total is unknown."""
-    if current_total is None:
-        return {}
-    totals: dict[date, int] = {}
-    running = current_total
-    for day in reversed(list(_days(first, last))):
-        totals[day] = running
-        running -= net_gains.get(day, 0)
-    return totals
-
-
 def _organization_ids(roles: Iterable[Mapping[str, Any]]) -> list[str]:
     """The organizations the roles are held on; a role on anything else (a brand page,
     urn:li:organizationBrand) is no organization page of ours."""
@@ -493,11 +479,6 @@ def _day_intervals(start: date, end: date) -> str:
 
 def _epoch_milliseconds(day: date) -> int:
     return int(datetime.combine(day, time(0), UTC).timestamp() * 1000)
-
-
-def _days(first: date, last: date) -> Iterator[date]:
-    for offset in range((last - first).days + 1):
-        yield first + timedelta(days=offset)
 
 
 def _encoded(value: str) -> str:

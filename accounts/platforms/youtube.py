@@ -45,6 +45,7 @@ from accounts.platforms.base import (
     PlatformPost,
     Profile,
     TokenValidation,
+    end_of_day_totals,
     newer_than,
     paginate,
 )
@@ -66,7 +67,6 @@ from accounts.platforms.http import (
 )
 
 # Follower totals from daily gains, shared with the LinkedIn client.
-from accounts.platforms.linkedin import end_of_day_totals
 from accounts.platforms.oauth2 import OAuth2Client, oauth2_error
 
 # channels.list and playlistItems.list serve at most 50 items a page, and videos.list takes

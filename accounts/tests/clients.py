@@ -1,5 +1,7 @@
-"""API clients for tests: signed in as a given membership, the way a front end would be."""
+"""Clients for tests: the API signed in as a membership, and admin addresses."""
 
+from django.contrib.admin.utils import quote
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.authentication import tokens_for_membership
@@ -11,3 +13,10 @@ def client_for(membership) -> APIClient:
     token = tokens_for_membership(membership)["accessToken"]
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     return client
+
+
+def change_url(obj) -> str:
+    """The admin's change page of `obj`. The admin escapes "_" in ids (org_5f… would read
+    as org and a character), so the id is quoted the way the admin's own links quote it."""
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[quote(obj.pk)])

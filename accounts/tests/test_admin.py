@@ -1,17 +1,10 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import AuditLog
-
-
-@pytest.fixture
-def staff_client(client, db):
-    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
-    client.force_login(staff)
-    return client
+from accounts.tests.clients import change_url
 
 
 @pytest.mark.django_db
@@ -19,8 +12,8 @@ def test_admin_pages_never_show_tokens(staff_client, account_factory):
     account = account_factory(access_token="EAAB-visible-nowhere", refresh_token="EAAK-hidden-too")
     pages = [
         "/admin/accounts/socialaccount/",
-        f"/admin/accounts/socialaccount/{account.pk}/change/",
-        f"/admin/accounts/organization/{account.organization_id}/change/",
+        change_url(account),
+        change_url(account.organization),
         "/admin/accounts/socialaccount/?platform__exact=FACEBOOK&is_active__exact=1",
         "/admin/accounts/socialaccount/?q=Page",
     ]
@@ -41,7 +34,7 @@ def change_form(**fields) -> dict:
 def test_staff_edits_go_through_the_admin_without_touching_tokens(staff_client, account_factory):
     account = account_factory(access_token="EAAB-keep-me")
     response = staff_client.post(
-        f"/admin/accounts/socialaccount/{account.pk}/change/",
+        change_url(account),
         change_form(
             platform_user_name="Renamed",
             platform_user_email="",
@@ -59,7 +52,7 @@ def test_staff_edits_go_through_the_admin_without_touching_tokens(staff_client, 
 def test_a_staff_edit_is_audited_with_the_staff_user_and_address(staff_client, account_factory):
     account = account_factory(platform_user_name="Acme Page", permissions=["pages_show_list"])
     response = staff_client.post(
-        f"/admin/accounts/socialaccount/{account.pk}/change/",
+        change_url(account),
         change_form(
             platform_user_name="Acme Corp Page",
             platform_user_email="",

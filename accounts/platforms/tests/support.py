@@ -24,6 +24,7 @@ BASE_URLS: dict[str, dict[str, str]] = {
     "YOUTUBE": {
         "OAUTH_URL": "https://oauth2.googleapis.com",
         "API_URL": "https://www.googleapis.com/youtube/v3",
+        "ANALYTICS_URL": "https://youtubeanalytics.googleapis.com/v2",
     },
 }
 PLATFORMS = tuple(BASE_URLS)

@@ -181,13 +181,6 @@ UPLOADS = "UU_x5XG1OV2P6uZZ5FSM9Ttw"
 BEARER = {"Authorization": f"Bearer {ACCESS_TOKEN}"}
 
 
-@pytest.fixture(autouse=True)
-def analytics_url(platform_settings):
-    """The YouTube Analytics base URL on its documented host."""
-    platform_settings.SOCIAL_PLATFORMS["YOUTUBE"]["ANALYTICS_URL"] = ANALYTICS
-    return platform_settings
-
-
 def studio_page(followers: int | None = 4820) -> PlatformPage:
     return PlatformPage(platform_page_id=CHANNEL_ID, name="Acme Studio", followers_count=followers)
 

@@ -1,0 +1,84 @@
+"""Staff see each account's pages, sync runs and daily history, start syncs and find the
+accounts whose last sync failed."""
+
+from datetime import date
+
+import pytest
+
+from accounts.models import SocialPage
+from accounts.tests.clients import change_url
+from analytics.models import DailyMetric, SyncRun, SyncStatus
+
+ACCOUNTS = "/admin/accounts/socialaccount/"
+
+
+@pytest.mark.django_db
+def test_the_account_page_shows_its_pages_and_syncs_but_no_page_token(
+    staff_client, account_factory
+):
+    account = account_factory()
+    SocialPage.objects.create(
+        social_account=account,
+        platform_page_id="987654321",
+        name="Acme Corporation",
+        access_token="EAAPage-token-never-shown",
+    )
+    SyncRun.objects.create(
+        social_account=account,
+        sync_type="full",
+        status=SyncStatus.FAILED,
+        error="Social media platform temporarily unavailable",
+    )
+
+    html = staff_client.get(change_url(account)).content.decode()
+
+    assert "Acme Corporation" in html and "987654321" in html
+    assert "Social media platform temporarily unavailable" in html
+    assert f"/admin/analytics/syncrun/?social_account__id__exact={account.pk}" in html
+    assert "EAAPage-token-never-shown" not in html
+
+
+@pytest.mark.django_db
+def test_sync_runs_and_daily_history_are_listed_read_only(staff_client, account_factory):
+    account = account_factory()
+    run = SyncRun.objects.create(social_account=account, sync_type="full")
+    DailyMetric.objects.create(social_account=account, day=date(2025, 11, 18), followers=5120)
+
+    runs = staff_client.get(f"/admin/analytics/syncrun/?social_account__id__exact={account.pk}")
+    history = staff_client.get("/admin/analytics/dailymetric/")
+
+    assert run.pk in runs.content.decode()
+    assert "5120" in history.content.decode()
+    assert staff_client.get("/admin/analytics/syncrun/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_staff_find_the_accounts_whose_last_sync_failed(staff_client, account_factory):
+    failing, recovered, never = (account_factory() for _ in range(3))
+    SyncRun.objects.create(social_account=failing, sync_type="full", status=SyncStatus.FAILED)
+    SyncRun.objects.create(social_account=recovered, sync_type="full", status=SyncStatus.FAILED)
+    newer = SyncRun.objects.create(
+        social_account=recovered, sync_type="incremental", status=SyncStatus.SUCCEEDED
+    )
+    SyncRun.objects.filter(pk=newer.pk).update(started_at="2099-01-01T00:00:00Z")
+
+    html = staff_client.get(f"{ACCOUNTS}?last_sync=failed").content.decode()
+
+    assert failing.pk in html
+    assert recovered.pk not in html and never.pk not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_start_a_sync_from_the_account_list(
+    staff_client, account_factory, tiktok_profile_and_videos
+):
+    account = account_factory(platform="TIKTOK")
+    tiktok_profile_and_videos()
+
+    response = staff_client.post(
+        ACCOUNTS, {"action": "sync_accounts", "_selected_action": [account.pk]}, follow=True
+    )
+
+    assert "Started a sync of 1 account(s)." in response.content.decode()
+    run = SyncRun.objects.get(social_account=account)
+    assert (run.sync_type, run.status, run.posts_synced) == ("incremental", "SUCCEEDED", 3)
