@@ -2,6 +2,7 @@
 shape; their tokens never leave the service."""
 
 import pytest
+from django.db import connection
 
 from accounts.models import AccountStatus, SocialAccount, SocialPage
 from accounts.platforms.tests.support import load_fixture
@@ -76,3 +77,25 @@ def test_a_dead_token_while_listing_pages_sends_the_account_to_reauth(
 
     assert response.status_code == 409
     assert SocialAccount.objects.get(pk=account.pk).status == AccountStatus.REAUTH_REQUIRED
+
+
+@pytest.mark.django_db
+def test_facebook_page_tokens_are_stored_encrypted_and_never_answered(
+    api, platforms, account_factory
+):
+    account = account_factory(platform="FACEBOOK")
+    me_accounts = "https://graph.facebook.com/v23.0/me/accounts"
+    platforms.get(me_accounts, json=load_fixture("facebook", "accounts_first"))
+    platforms.get(me_accounts, json=load_fixture("facebook", "accounts_last"))
+
+    response = api.get(f"/social/accounts/{account.pk}/pages")
+
+    assert response.status_code == 200
+    assert response.json()["total"] == 3
+    tokens = [page["access_token"] for page in load_fixture("facebook", "accounts_first")["data"]]
+    assert all(token not in response.content.decode() for token in tokens)
+    stored = SocialPage.objects.get(platform_page_id="104619372293045")
+    assert stored.access_token == tokens[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT access_token FROM accounts_socialpage WHERE id = %s", [stored.pk])
+        assert tokens[0].encode() not in bytes(cursor.fetchone()[0])

@@ -1,64 +1,18 @@
 """A real Celery worker, fed through Redis, refreshes a token against a stand-in platform."""
 
-import os
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts import tasks
 from accounts.models import SocialAccount
 from accounts.platforms.tests.support import load_fixture
 from accounts.tests.standin import standin_platform
+from accounts.tests.worker import start_worker, stop_worker, wait_for
 from vchata_social.celery import app
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKER_URL = "redis://127.0.0.1:6379/14"
-
-
-def start_worker(platform_url: str) -> subprocess.Popen:
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "CELERY_BROKER_URL": BROKER_URL,
-        "CELERY_RESULT_BACKEND": BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "SOCIAL_TIKTOK_API_URL": platform_url,
-        "SOCIAL_TIKTOK_CLIENT_ID": "tiktok-client-key",
-        "SOCIAL_TIKTOK_CLIENT_SECRET": "tiktok-client-secret",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "vchata_social",
-        "worker",
-        "--pool",
-        "solo",
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel",
-        "WARNING",
-    ]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-
-
-def wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -72,7 +26,12 @@ def test_a_worker_refreshes_a_token_through_redis(account_factory):
     rotation = load_fixture("tiktok", "refresh_success")
 
     with standin_platform({("POST", "/v2/oauth/token/"): rotation}) as (platform_url, calls):
-        worker = start_worker(platform_url)
+        worker = start_worker(
+            BROKER_URL,
+            SOCIAL_TIKTOK_API_URL=platform_url,
+            SOCIAL_TIKTOK_CLIENT_ID="tiktok-client-key",
+            SOCIAL_TIKTOK_CLIENT_SECRET="tiktok-client-secret",
+        )
         try:
             with app.connection_for_write(BROKER_URL) as broker:
                 # send_task goes to the broker even where tests run tasks eagerly.
@@ -87,8 +46,7 @@ def test_a_worker_refreshes_a_token_through_redis(account_factory):
                 seconds=60,
             )
         finally:
-            worker.terminate()
-            output = worker.communicate(timeout=30)[0].decode()
+            output = stop_worker(worker)
 
     assert refreshed, output
     assert calls == [("POST", "/v2/oauth/token/")]

@@ -12,7 +12,7 @@ from accounts.platforms.tests.support import load_fixture
 from accounts.services import SYSTEM
 from accounts.tests.clients import client_for
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus
-from analytics.services import SyncOptions, sync_run_start
+from analytics.services import SyncOptions, sync_run_execute, sync_run_start
 from analytics.tests.conftest import NOW, USER_INFO, VIDEO_LIST
 
 # Transactional: a sync is handed to its worker when the starting transaction commits.
@@ -331,3 +331,23 @@ def test_an_unknown_sync_type_is_400(api, tiktok_account):
 
     assert response.status_code == 400
     assert response.json()["message"] == ["syncType must be one of full, incremental"]
+
+
+def test_a_run_delivered_twice_is_carried_out_once(tiktok_account, platforms):
+    run = SyncRun.objects.create(social_account=tiktok_account, sync_type="full")
+    SyncRun.objects.filter(pk=run.pk).update(claimed_at=NOW)  # a first delivery has it
+
+    again = sync_run_execute(run_id=run.pk)
+
+    assert again.status == SyncStatus.RUNNING
+    assert len(platforms.calls) == 0
+
+
+def test_a_sync_drops_the_accounts_cached_stats(api, tiktok_account, tiktok_profile_and_videos):
+    stats_url = f"/social/accounts/{tiktok_account.pk}/stats"
+    assert api.get(stats_url).json()["stats"]["overview"]["totalPosts"] == 0  # now cached
+    tiktok_profile_and_videos()
+
+    sync(api, tiktok_account, syncType="full")
+
+    assert api.get(stats_url).json()["stats"]["overview"]["totalPosts"] == 3

@@ -1,0 +1,60 @@
+"""A real Celery worker for tests: a subprocess on the test database, fed through Redis."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_worker(broker_url: str, **environment: str) -> subprocess.Popen:
+    """A solo-pool worker consuming `broker_url`; `environment` adds settings (a platform's
+    base URL pointing at a stand-in server, say)."""
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_RESULT_BACKEND": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        **environment,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "vchata_social",
+        "worker",
+        "--pool",
+        "solo",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel",
+        "WARNING",
+    ]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def stop_worker(worker: subprocess.Popen) -> str:
+    """Stop the worker; its output, for the assertion message."""
+    worker.terminate()
+    return worker.communicate(timeout=30)[0].decode()
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
