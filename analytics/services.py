@@ -33,6 +33,7 @@ from accounts.services import (
 )
 from analytics import stats_cache
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus, SyncType
+from vchata_social.errors import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +73,17 @@ def sync_run_start(
     runs `sync_run_execute` itself (the scheduled task does)."""
     account = usable_account(organization=organization, account_id=account_id)
     _fail_lost_runs(account)
-    try:
-        run = _create_run(account, actor, options, enqueue=enqueue)
-    except IntegrityError:
-        running = SyncRun.objects.filter(social_account=account, status=SyncStatus.RUNNING)
-        return SyncStart(run=running.get(), already_running=True)
-    return SyncStart(run=run, already_running=False)
+    # Twice at most: the running run that refused ours may finish before we read it.
+    for _attempt in range(2):
+        try:
+            run = _create_run(account, actor, options, enqueue=enqueue)
+        except IntegrityError:
+            running = SyncRun.objects.filter(social_account=account, status=SyncStatus.RUNNING)
+            if (run := running.first()) is not None:
+                return SyncStart(run=run, already_running=True)
+        else:
+            return SyncStart(run=run, already_running=False)
+    raise Conflict("A sync of this account keeps starting and ending; try again")
 
 
 @transaction.atomic
@@ -158,6 +164,7 @@ def _pull(run: SyncRun, account: SocialAccount) -> tuple[list[SocialPage], list[
     client = get_client(account.platform)
     credentials = credentials_of(account)
     pages = social_page_store(account=account, pages=client.fetch_pages(credentials))
+    since, until = history_window(run)
     insights: list[DailyInsight] = []
     for page in pages:
         platform_page = platform_page_of(page)
@@ -165,7 +172,6 @@ def _pull(run: SyncRun, account: SocialAccount) -> tuple[list[SocialPage], list[
             posts = client.fetch_posts(credentials, platform_page, since=run.since)
             _store_posts(run, page, islice(posts, settings.SYNC_MAX_POSTS))
         if run.include_followers or run.include_engagement:
-            since, until = history_window(run)
             insights += client.fetch_daily_insights(
                 credentials, platform_page, since=since, until=until
             )
