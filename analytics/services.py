@@ -206,7 +206,10 @@ def _batches(items: Iterator[PlatformPost], size: int) -> Iterator[list[Platform
 
 def _store_posts(run: SyncRun, page: SocialPage, posts: Iterator[PlatformPost]) -> None:
     for batch in _batches(posts, settings.SYNC_BATCH_SIZE):
-        rows = [_post_row(run.social_account_id, page, post) for post in batch]
+        # A post may come twice (offset paging shifts when one is published meanwhile); one
+        # upsert may not touch a row twice, so the last copy of each stands.
+        latest = {post.platform_post_id: post for post in batch}
+        rows = [_post_row(run.social_account_id, page, post) for post in latest.values()]
         Post.objects.bulk_create(
             rows,
             update_conflicts=True,

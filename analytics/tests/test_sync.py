@@ -351,3 +351,18 @@ def test_a_sync_drops_the_accounts_cached_stats(api, tiktok_account, tiktok_prof
     sync(api, tiktok_account, syncType="full")
 
     assert api.get(stats_url).json()["stats"]["overview"]["totalPosts"] == 3
+
+
+def test_a_post_listed_twice_in_one_batch_is_written_once(api, tiktok_account, platforms, settings):
+    # The second page repeats the first (a post published meanwhile shifted the paging).
+    first = load_fixture("tiktok", "video_list_first")
+    repeated = {**first, "data": {**first["data"], "has_more": False}}
+    platforms.get(USER_INFO, json=load_fixture("tiktok", "user_info_page"))
+    platforms.post(VIDEO_LIST, json=first)
+    platforms.post(VIDEO_LIST, json=repeated)
+
+    response = sync(api, tiktok_account, syncType="full")
+
+    assert response.status_code == 200
+    assert response.json()["syncResult"]["postsSynced"] == 2
+    assert Post.objects.count() == 2
