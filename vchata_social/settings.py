@@ -309,6 +309,14 @@ SOCIAL_PLATFORMS = {
 # (July 2026) as the latest, served until 2027-07-15
 # (learn.microsoft.com/en-us/linkedin/marketing/integrations/migrations); a newer one may
 # exist since. accounts.checks warns once the configured version is more than 11 months old.
+# X signs webhooks and CRC answers with the app's OAuth 1.0a API key secret (the "consumer
+# secret"), a different value from the OAuth 2.0 client secret used for token refresh.
+SOCIAL_TWITTER_CONSUMER_SECRET = env.str("SOCIAL_TWITTER_CONSUMER_SECRET", default="")
+# The public address the platforms reach this service at (https://api.example.com); the
+# default webhook URL of a subscription is built on it. Empty: the address of the request.
+WEBHOOK_PUBLIC_BASE_URL = env.str("WEBHOOK_PUBLIC_BASE_URL", default="").rstrip("/")
+# A TikTok webhook whose signed timestamp is further than this from now is refused (replays).
+WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = env.int("WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", default=300)
 SOCIAL_LINKEDIN_API_VERSION = env.str("SOCIAL_LINKEDIN_API_VERSION", default="202607")
 
 # Outbound HTTP to the platforms.

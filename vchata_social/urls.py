@@ -5,11 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.urls import auth_urlpatterns, social_urlpatterns
 from analytics.urls import social_urlpatterns as analytics_urlpatterns
 from vchata_social.health import healthz
+from webhooks.urls import receiver_urlpatterns
+from webhooks.urls import social_urlpatterns as webhook_urlpatterns
 
 urlpatterns = [
     path("auth/", include(auth_urlpatterns)),
     path("social/", include(social_urlpatterns)),
     path("social/", include(analytics_urlpatterns)),
+    path("social/", include(webhook_urlpatterns)),
+    path("webhooks/", include(receiver_urlpatterns)),
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,115 @@
+"""The account's webhook (set up, verify, remove; JWT, as every /social endpoint) and the
+public receiver the platforms call (no JWT: each delivery proves itself by its signature)."""
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.views import APIView
+
+from accounts.apis import actor_of
+from accounts.models import Platform
+from vchata_social.api import envelope, envelope_schema
+from vchata_social.errors import ApplicationError, NotFound
+from vchata_social.exceptions import error_response
+from webhooks import services
+from webhooks.serializers import (
+    WebhookSetUpSerializer,
+    WebhookSubscriptionSerializer,
+    WebhookVerifySerializer,
+)
+
+
+class WebhookApi(APIView):
+    @extend_schema(
+        request=WebhookSetUpSerializer,
+        responses={200: envelope_schema("WebhookSetUp", webhook=WebhookSubscriptionSerializer())},
+        summary="Set up (or replace) the account's webhook",
+    )
+    def post(self, request, account_id: str):
+        payload = WebhookSetUpSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        set_up = services.webhook_subscription_set_up(
+            organization=request.auth.organization,
+            account_id=account_id,
+            actor=actor_of(request),
+            webhook_url=data.get("webhookUrl"),
+            receiver_url=lambda account: receiver_url(request, account),
+            events=data["events"],
+            verify_token=data.get("verifyToken"),
+        )
+        webhook = WebhookSubscriptionSerializer(
+            set_up.subscription, context={"verify_token": set_up.verify_token}
+        )
+        return envelope("Webhook setup successfully", webhook=webhook.data)
+
+    @extend_schema(
+        responses={200: envelope_schema("WebhookRemoved")},
+        summary="Remove the account's webhook",
+    )
+    def delete(self, request, account_id: str):
+        services.webhook_subscription_remove(
+            organization=request.auth.organization, account_id=account_id, actor=actor_of(request)
+        )
+        return envelope("Webhook removed successfully")
+
+
+def receiver_url(request, account) -> str:
+    """This service's public receiver for the account: WEBHOOK_PUBLIC_BASE_URL when set (the
+    address the platforms reach), else the address this request came to."""
+    path = reverse("webhook-receiver", args=[account.platform.lower(), account.pk])
+    base = settings.WEBHOOK_PUBLIC_BASE_URL
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+class WebhookVerifyApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("hub.mode", str, required=True),
+            OpenApiParameter("hub.challenge", str, required=True),
+            OpenApiParameter("hub.verify_token", str, required=True),
+        ],
+        responses={200: OpenApiResponse(str, description="The challenge, as plain text")},
+        summary="Verify the webhook: echo hub.challenge when hub.verify_token matches",
+    )
+    def get(self, request, account_id: str):
+        query = WebhookVerifySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        challenge = services.webhook_subscription_verify(
+            organization=request.auth.organization,
+            account_id=account_id,
+            mode=data["mode"],
+            verify_token=data["verify_token"],
+            challenge=data["challenge"],
+        )
+        return HttpResponse(challenge, content_type="text/plain")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def receive(request, platform: str, account_id: str):
+    """The platforms' one door: GET answers their handshake, POST takes a signed delivery."""
+    platform = platform.upper()
+    try:
+        if platform not in Platform.values:
+            raise NotFound(services.RECEIVER_NOT_FOUND)
+        if request.method == "GET":
+            return services.webhook_handshake(
+                platform=platform, account_id=account_id, query=request.GET
+            )
+        receipt = services.webhook_event_receive(
+            platform=platform, account_id=account_id, body=request.body, headers=request.headers
+        )
+    except ApplicationError as error:
+        return error_response(error.status_code, error.message)
+    except (RequestDataTooBig, RawPostDataException):
+        return error_response(413, "Request body too large")
+    message = "Event received" if receipt.stored_now else "Event already received"
+    # Answered at once, so that the platform does not time out and deliver again.
+    return JsonResponse({"success": True, "message": message})

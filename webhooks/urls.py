@@ -1,0 +1,20 @@
+from django.urls import path
+
+from webhooks import apis
+
+social_urlpatterns = [
+    path(
+        "accounts/<str:account_id>/webhook",
+        apis.WebhookApi.as_view(),
+        name="social-account-webhook",
+    ),
+    path(
+        "accounts/<str:account_id>/webhook/verify",
+        apis.WebhookVerifyApi.as_view(),
+        name="social-account-webhook-verify",
+    ),
+]
+
+receiver_urlpatterns = [
+    path("<str:platform>/<str:account_id>", apis.receive, name="webhook-receiver"),
+]
