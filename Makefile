@@ -3,6 +3,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Extra pytest arguments, e.g. PYTEST_ARGS=--create-db to rebuild a test database left by other code.
+PYTEST_ARGS ?=
 
 .PHONY: install install-dev run test lint bench worker beat clean
 
@@ -29,7 +31,7 @@ run: install
 
 ## The whole suite, against PostgreSQL and Redis (local defaults, or DATABASE_URL / REDIS_URL).
 test: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

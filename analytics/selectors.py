@@ -5,6 +5,7 @@ never from the platform, in a fixed number of queries whatever the range or the 
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -220,6 +221,10 @@ class OrganizationMetrics:
     webhook_failures: int
 
 
+# Counters of webhook failures (refused deliveries, failed processing), registered by the
+# webhooks app at start-up: it builds on this app, so this one never imports it.
+webhook_failure_counters: list[Callable[[Organization, DateRange], int]] = []
+
 REFRESH_SUCCEEDED = "social_account.token_refresh"
 REFRESH_FAILED = "social_account.token_refresh_failed"
 REAUTH_REQUIRED = "social_account.reauth_required"
@@ -227,7 +232,8 @@ UNREACHABLE_PLATFORM_STATUS = 502
 
 
 def organization_metrics(*, organization: Organization, period: DateRange) -> OrganizationMetrics:
-    """Integration and error metrics of the organization's accounts, in three queries."""
+    """Integration and error metrics of the organization's accounts: three queries, and
+    those of the webhook failure counters."""
     accounts = _account_counts(organization)
     runs = _sync_run_figures(organization, period)
     audited = _audited_counts(organization, period)
@@ -244,7 +250,7 @@ def organization_metrics(*, organization: Organization, period: DateRange) -> Or
         connection_failures=audited[REFRESH_FAILED] + runs["unreachable"],
         token_expirations=audited[REAUTH_REQUIRED],
         sync_failures=runs["failed"],
-        webhook_failures=0,
+        webhook_failures=sum(count(organization, period) for count in webhook_failure_counters),
     )
 
 

@@ -241,6 +241,16 @@ STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=1800)
 # The longest date range the stats endpoint serves.
 STATS_MAX_RANGE_DAYS = env.int("STATS_MAX_RANGE_DAYS", default=366)
 
+# How often accounts whose webhook events ask for a sync (new posts, comments) are synced:
+# every event of the interval is answered by one sync.
+WEBHOOK_SYNC_DELAY_SECONDS = env.int("WEBHOOK_SYNC_DELAY_SECONDS", default=60)
+# Raw webhook payloads (once processed) and records of refused deliveries are kept this
+# many days; normalized events, which products catch up from, for EVENT_RETENTION_DAYS.
+WEBHOOK_PAYLOAD_RETENTION_DAYS = env.int("WEBHOOK_PAYLOAD_RETENTION_DAYS", default=30)
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=365)
+# A receipt still unprocessed this long after it came is queued for processing again.
+WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=600)
+
 # --- Celery ----------------------------------------------------------------------------
 
 # An empty variable (as .env.example leaves these) means "use REDIS_URL", like an unset one.
@@ -265,6 +275,18 @@ CELERY_BEAT_SCHEDULE = {
     "sync-active-accounts": {
         "task": "analytics.tasks.enqueue_scheduled_syncs",
         "schedule": SYNC_INTERVAL_SECONDS,
+    },
+    "sync-accounts-with-new-events": {
+        "task": "webhooks.tasks.start_requested_syncs",
+        "schedule": WEBHOOK_SYNC_DELAY_SECONDS,
+    },
+    "requeue-unprocessed-receipts": {
+        "task": "webhooks.tasks.requeue_unprocessed_receipts",
+        "schedule": WEBHOOK_REQUEUE_AFTER_SECONDS,
+    },
+    "delete-expired-webhook-data": {
+        "task": "webhooks.tasks.delete_expired_webhook_data",
+        "schedule": 24 * 3600,
     },
     "delete-expired-history": {
         "task": "analytics.tasks.delete_expired_history",

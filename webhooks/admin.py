@@ -4,7 +4,8 @@ deliveries, all read-only: they are written by the platforms' deliveries and the
 from django.contrib import admin
 from django.db import models
 
-from webhooks.models import WebhookEvent, WebhookRejection, WebhookSubscription
+from webhooks.models import SocialEvent, WebhookReceipt, WebhookRejection, WebhookSubscription
+from webhooks.services import webhook_receipts_retry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,9 +30,24 @@ class WebhookSubscriptionAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).defer(*WebhookSubscription.SECRET_FIELDS)
 
 
-@admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "social_account", "platform", "status", "attempts", "received_at"]
+@admin.action(description="Process the selected failed or dead-lettered receipts again")
+def retry_receipts(modeladmin, request, queryset):
+    retried = webhook_receipts_retry(receipt_ids=list(queryset.values_list("pk", flat=True)))
+    modeladmin.message_user(request, f"Sent {retried} receipt(s) to processing again.")
+
+
+@admin.register(WebhookReceipt)
+class WebhookReceiptAdmin(ReadOnlyAdmin):
+    actions = [retry_receipts]
+    list_display = [
+        "id",
+        "social_account",
+        "platform",
+        "status",
+        "attempts",
+        "error",
+        "received_at",
+    ]
     list_filter = ["status", "platform"]
     search_fields = ["id", "social_account__id", "event_key"]
     list_select_related = ["social_account"]
@@ -45,3 +61,12 @@ class WebhookRejectionAdmin(ReadOnlyAdmin):
     search_fields = ["social_account__id"]
     list_select_related = ["social_account"]
     date_hierarchy = "received_at"
+
+
+@admin.register(SocialEvent)
+class SocialEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "social_account", "platform", "kind", "author_name", "created_at"]
+    list_filter = ["kind", "platform"]
+    search_fields = ["id", "social_account__id", "platform_event_id", "text"]
+    list_select_related = ["social_account"]
+    date_hierarchy = "created_at"

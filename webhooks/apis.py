@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.views import APIView
 
 from accounts.apis import actor_of
@@ -16,8 +17,10 @@ from accounts.models import Platform
 from vchata_social.api import envelope, envelope_schema
 from vchata_social.errors import ApplicationError, NotFound
 from vchata_social.exceptions import error_response
-from webhooks import services
+from webhooks import selectors, services
 from webhooks.serializers import (
+    EventFilterSerializer,
+    SocialEventSerializer,
     WebhookSetUpSerializer,
     WebhookSubscriptionSerializer,
     WebhookVerifySerializer,
@@ -113,3 +116,43 @@ def receive(request, platform: str, account_id: str):
     message = "Event received" if receipt.stored_now else "Event already received"
     # Answered at once, so that the platform does not time out and deliver again.
     return JsonResponse({"success": True, "message": message})
+
+
+EVENT_LIST = envelope_schema(
+    "SocialEventList",
+    events=SocialEventSerializer(many=True),
+    nextCursor=serializers.CharField(allow_null=True, help_text="Pass as cursor for the next page"),
+)
+
+
+def _event_page_answer(request, account_id: str | None):
+    filters = EventFilterSerializer(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    page = selectors.social_event_page(
+        organization=request.auth.organization, account_id=account_id, **filters.validated_data
+    )
+    return envelope(
+        "Events retrieved successfully",
+        events=SocialEventSerializer(page.events, many=True).data,
+        nextCursor=page.next_cursor,
+    )
+
+
+class SocialAccountEventsApi(APIView):
+    @extend_schema(
+        parameters=[EventFilterSerializer],
+        responses={200: EVENT_LIST},
+        summary="The account's events, newest first (cursor pagination)",
+    )
+    def get(self, request, account_id: str):
+        return _event_page_answer(request, account_id)
+
+
+class OrganizationEventsApi(APIView):
+    @extend_schema(
+        parameters=[EventFilterSerializer],
+        responses={200: EVENT_LIST},
+        summary="The organization's events, newest first (cursor pagination)",
+    )
+    def get(self, request):
+        return _event_page_answer(request, None)

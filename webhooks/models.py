@@ -1,11 +1,11 @@
 from django.db import models
 
-from accounts.models import Platform, SocialAccount
+from accounts.models import Organization, Platform, SocialAccount
 from vchata_social.fields import encrypted_text
 from vchata_social.ids import PrefixedIdField
 
 
-class EventKind(models.TextChoices):
+class SubscribedEvent(models.TextChoices):
     """What a subscription asks to hear about (the spec's `events`)."""
 
     MESSAGES = "messages", "Messages"
@@ -45,20 +45,21 @@ class WebhookSubscription(models.Model):
         return f"<WebhookSubscription {self.id} {self.social_account_id}>"
 
 
-class WebhookEventStatus(models.TextChoices):
+class ReceiptStatus(models.TextChoices):
     RECEIVED = "RECEIVED", "Received"
     PROCESSED = "PROCESSED", "Processed"
     FAILED = "FAILED", "Failed, to be retried"
     DEAD = "DEAD", "Dead-lettered"
 
 
-class WebhookEvent(models.Model):
+class WebhookReceipt(models.Model):
     """A delivery whose signature checked out, stored once: a platform delivering the same
-    event again (they deliver at least once) finds it here and changes nothing."""
+    event again (they deliver at least once) finds it here and changes nothing. Processing
+    turns it into SocialEvents; a receipt that keeps failing is dead-lettered, never lost."""
 
-    id = PrefixedIdField(prefix="event")
+    id = PrefixedIdField(prefix="receipt")
     social_account = models.ForeignKey(
-        SocialAccount, on_delete=models.CASCADE, related_name="webhook_events"
+        SocialAccount, on_delete=models.CASCADE, related_name="webhook_receipts"
     )
     platform = models.CharField(max_length=16, choices=Platform.choices)
     # The platform's own event id, or "sha256:<hex>" of the body when it sends none.
@@ -66,7 +67,7 @@ class WebhookEvent(models.Model):
     payload = models.TextField()
     content_type = models.CharField(max_length=255, blank=True)
     status = models.CharField(
-        max_length=16, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED
+        max_length=16, choices=ReceiptStatus.choices, default=ReceiptStatus.RECEIVED
     )
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
@@ -76,17 +77,57 @@ class WebhookEvent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["social_account", "event_key"], name="webhook_event_stored_once"
+                fields=["social_account", "event_key"], name="webhook_receipt_stored_once"
             )
         ]
         indexes = [
-            models.Index(fields=["social_account", "-received_at"], name="webhook_event_recent"),
-            models.Index(fields=["status", "received_at"], name="webhook_event_status"),
+            models.Index(fields=["status", "received_at"], name="webhook_receipt_status"),
         ]
         ordering = ["-received_at"]
 
     def __str__(self) -> str:
-        return f"{self.platform} event {self.id}"
+        return f"{self.platform} receipt {self.id}"
+
+
+class SocialEvent(models.Model):
+    """One normalized event of an account: what happened (a comment, a message…), who did
+    it, when, and the platform ids it concerns. Parsing the same delivery again finds it."""
+
+    id = PrefixedIdField(prefix="event")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="social_events"
+    )
+    social_account = models.ForeignKey(
+        SocialAccount, on_delete=models.CASCADE, related_name="social_events"
+    )
+    receipt = models.ForeignKey(
+        WebhookReceipt, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    kind = models.CharField(max_length=32)
+    platform_event_id = models.CharField(max_length=255)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    author_id = models.CharField(max_length=255, blank=True)
+    author_name = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True)
+    object_ids = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["social_account", "kind", "platform_event_id"],
+                name="social_event_recorded_once",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["social_account", "-created_at", "-id"], name="event_account"),
+            models.Index(fields=["organization", "-created_at", "-id"], name="event_organization"),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
 
 
 class WebhookRejection(models.Model):
@@ -104,3 +145,16 @@ class WebhookRejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} for {self.social_account_id}"
+
+
+class SyncRequest(models.Model):
+    """An account whose events call for a sync (a new post, a comment). One row an account,
+    so a burst of events asks for one sync, which the schedule starts within a minute."""
+
+    social_account = models.OneToOneField(
+        SocialAccount, on_delete=models.CASCADE, related_name="sync_request"
+    )
+    requested_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Sync requested for {self.social_account_id}"

@@ -2,9 +2,10 @@
 
 from rest_framework import serializers
 
-from webhooks.models import EventKind, WebhookSubscription
+from webhooks.models import SocialEvent, SubscribedEvent, WebhookSubscription
+from webhooks.platforms.base import EventKind
 
-EVENT_CHOICE_ERROR = "must be one of " + ", ".join(EventKind.values)
+EVENT_CHOICE_ERROR = "must be one of " + ", ".join(SubscribedEvent.values)
 
 
 class WebhookSetUpSerializer(serializers.Serializer):
@@ -16,10 +17,11 @@ class WebhookSetUpSerializer(serializers.Serializer):
     )
     events = serializers.ListField(
         child=serializers.ChoiceField(
-            choices=EventKind.choices, error_messages={"invalid_choice": EVENT_CHOICE_ERROR}
+            choices=SubscribedEvent.choices,
+            error_messages={"invalid_choice": EVENT_CHOICE_ERROR},
         ),
         min_length=1,
-        max_length=len(EventKind.values),
+        max_length=len(SubscribedEvent.values),
     )
     verifyToken = serializers.CharField(
         min_length=8,
@@ -70,3 +72,52 @@ WebhookVerifySerializer = type(
         "hub.verify_token": serializers.CharField(max_length=200, source="verify_token"),
     },
 )
+
+
+class EventFilterSerializer(serializers.Serializer):
+    """Query parameters of the event lists."""
+
+    kind = serializers.ChoiceField(
+        choices=[kind.value for kind in EventKind],
+        required=False,
+        error_messages={
+            "invalid_choice": "must be one of " + ", ".join(kind.value for kind in EventKind)
+        },
+    )
+    since = serializers.DateTimeField(required=False, help_text="Events received from then on")
+    cursor = serializers.CharField(required=False, max_length=200)
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=200,
+        default=50,
+        error_messages={"min_value": "must be at least 1", "max_value": "must be at most 200"},
+    )
+
+
+class SocialEventSerializer(serializers.ModelSerializer):
+    socialAccountId = serializers.CharField(source="social_account_id")
+    platformEventId = serializers.CharField(source="platform_event_id")
+    occurredAt = serializers.DateTimeField(source="occurred_at")
+    author = serializers.SerializerMethodField()
+    objectIds = serializers.DictField(child=serializers.CharField(), source="object_ids")
+    receivedAt = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = SocialEvent
+        fields = [
+            "id",
+            "socialAccountId",
+            "platform",
+            "kind",
+            "platformEventId",
+            "occurredAt",
+            "author",
+            "text",
+            "objectIds",
+            "receivedAt",
+        ]
+        read_only_fields = fields
+
+    def get_author(self, event: SocialEvent) -> dict[str, str]:
+        return {"id": event.author_id, "name": event.author_name}

@@ -3,6 +3,12 @@ from django.urls import path
 from webhooks import apis
 
 social_urlpatterns = [
+    path("events", apis.OrganizationEventsApi.as_view(), name="social-events"),
+    path(
+        "accounts/<str:account_id>/events",
+        apis.SocialAccountEventsApi.as_view(),
+        name="social-account-events",
+    ),
     path(
         "accounts/<str:account_id>/webhook",
         apis.WebhookApi.as_view(),

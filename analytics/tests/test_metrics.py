@@ -57,7 +57,8 @@ def activity(account_factory, other_organization):
 
 @pytest.mark.django_db
 def test_metrics_of_the_organization(api, organization, activity, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):  # membership, accounts, runs, audit records
+    # Membership, accounts, runs, audit records, refused deliveries, failed receipts.
+    with django_assert_max_num_queries(6):
         response = api.get("/social/metrics")
 
     assert response.status_code == 200

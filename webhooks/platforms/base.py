@@ -9,6 +9,8 @@ import hmac
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 
 from django.conf import settings
 from django.http import HttpResponse, QueryDict
@@ -28,6 +30,35 @@ class WebhookSecrets:
         return f"WebhookSecrets(topics={self.topics!r})"
 
 
+class EventKind(StrEnum):
+    """What a platform event is about, whatever the platform calls it."""
+
+    MESSAGE = "message"
+    COMMENT = "comment"
+    MENTION = "mention"
+    POST = "post"
+    REACTION = "reaction"
+    # The user took the app's access away (or some of its permissions): reconnect needed.
+    DEAUTHORIZATION = "deauthorization"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class ParsedEvent:
+    """One event of a delivery (a delivery may carry several), normalized. `platform_event_id`
+    is the platform's id of the event itself where it has one, else an id of what it is about
+    (the comment, the post…), so that the same event is recognised when parsed again."""
+
+    kind: EventKind
+    platform_event_id: str
+    occurred_at: datetime | None = None
+    author_id: str = ""
+    author_name: str = ""
+    text: str = ""
+    # The platform ids the event concerns: the page, the post, the comment, the message…
+    object_ids: dict[str, str] = field(default_factory=dict)
+
+
 class WebhookPlatform(ABC):
     """One per platform, registered under the platform's name (FACEBOOK, …)."""
 
@@ -44,6 +75,12 @@ class WebhookPlatform(ABC):
     ) -> bool:
         """Whether the delivery's signature header matches the raw body. `headers` are the
         request's headers (case-insensitive names, as Django's request.headers)."""
+
+    @abstractmethod
+    def parse(self, body: bytes) -> list[ParsedEvent]:
+        """The events of a verified delivery, normalized; a body this platform does not
+        document raises ValueError (the event is then retried and dead-lettered, never
+        silently dropped)."""
 
     def event_key(self, body: bytes) -> str | None:
         """The platform's own id of the event, when its payload carries one; None means the

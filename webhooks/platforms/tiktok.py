@@ -16,26 +16,63 @@ Documentation followed:
   so `event_key` stays None and the receiver keys deliveries on the body:
   https://developers.tiktok.com/doc/webhooks-events
 - The Test URL button: https://developers.tiktok.com/doc/set-up-development-configuration
+- Events and their `content`: `authorization.removed` ({"reason": 0–5}, the token already
+  revoked), `video.upload.failed` and `video.publish.completed` ({"share_id"}),
+  `portability.download.ready`: https://developers.tiktok.com/doc/webhooks-events
+- Content Posting events: `post.publish.failed` (publish_id, reason, publish_type),
+  `post.publish.complete` (publish_id, publish_type), `post.publish.inbox_delivered`,
+  `post.publish.publicly_available` (publish_id, post_id, publish_type) and
+  `post.publish.no_longer_publicaly_available` (TikTok's spelling):
+  https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status
+
+How events become ParsedEvents: `authorization.removed` → DEAUTHORIZATION;
+`post.publish.complete`, `post.publish.publicly_available`, `video.publish.completed` (and
+`video.publish.complete`) → POST; failures, inbox deliveries, a post no longer public,
+portability and any other event → OTHER. The event id is the event name, the user's open id,
+`create_time` and, where the content names one, the publish, post or share id, since two
+events of one user can share a second.
 """
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 
 from webhooks.platforms.base import (
+    EventKind,
+    ParsedEvent,
     WebhookPlatform,
     WebhookSecrets,
     app_secret,
     hmac_sha256,
     same_hex,
 )
+from webhooks.platforms.parsing import (
+    as_dict,
+    event_id,
+    from_epoch_seconds,
+    id_text,
+    known_ids,
+    load_json,
+    load_json_object,
+)
 
 SIGNATURE_HEADER = "TikTok-Signature"
 # Unix seconds, ASCII digits only (str.isdigit would also let "²" through to int()).
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
+EVENT_KINDS = MappingProxyType(
+    {
+        "authorization.removed": EventKind.DEAUTHORIZATION,
+        "post.publish.complete": EventKind.POST,
+        "post.publish.publicly_available": EventKind.POST,
+        "video.publish.completed": EventKind.POST,
+        "video.publish.complete": EventKind.POST,
+    }
+)
 
 
 class TikTokWebhookPlatform(WebhookPlatform):
@@ -54,6 +91,45 @@ class TikTokWebhookPlatform(WebhookPlatform):
         timestamp, signature = parts
         expected = hmac_sha256(secret, timestamp.encode() + b"." + body).hexdigest()
         return same_hex(expected, signature) and recent(int(timestamp))
+
+    def parse(self, body: bytes) -> list[ParsedEvent]:
+        payload = load_json_object(body)
+        name = payload.get("event")
+        if not isinstance(name, str) or not name:
+            raise ValueError("The body is not a TikTok webhook event")
+        open_id = id_text(payload.get("user_openid"))
+        ids = event_ids(open_id, event_content(payload.get("content")))
+        subject = ids.get("publish_id") or ids.get("post_id") or ids.get("share_id")
+        created = payload.get("create_time")
+        return [
+            ParsedEvent(
+                EVENT_KINDS.get(name, EventKind.OTHER),
+                event_id(name, open_id, id_text(created), subject),
+                from_epoch_seconds(created),
+                author_id=open_id,
+                object_ids=ids,
+            )
+        ]
+
+
+def event_ids(open_id: str, content: dict[str, Any]) -> dict[str, str]:
+    """The user's open id and whatever the content names: the publish, the post (the video's
+    id once it is public) or, for Video Kit events, the share."""
+    return known_ids(
+        open_id=open_id,
+        publish_id=id_text(content.get("publish_id")),
+        post_id=id_text(content.get("post_id")),
+        share_id=id_text(content.get("share_id")),
+    )
+
+
+def event_content(content: Any) -> dict[str, Any]:
+    """`content` is a JSON object serialized into a string; absent, it is empty."""
+    if content is None or content == "":
+        return {}
+    if not isinstance(content, str):
+        raise ValueError("The TikTok event content is not a string")
+    return as_dict(load_json(content))
 
 
 def signature_parts(header: str | None) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ from django.test import Client
 from accounts.models import AuditLog
 from accounts.platforms.tests.support import client_secret
 from accounts.tests.clients import change_url, client_for
-from webhooks.models import WebhookEvent, WebhookRejection, WebhookSubscription
+from webhooks.models import SocialEvent, WebhookReceipt, WebhookRejection, WebhookSubscription
 
 SPEC_SET_UP = {
     "events": ["messages", "comments", "mentions", "posts"],
@@ -207,7 +207,7 @@ def test_a_signed_delivery_is_stored_and_answered_at_once(facebook_account):
 
     assert response.status_code == 200
     assert response.json() == {"success": True, "message": "Event received"}
-    event = WebhookEvent.objects.get()
+    event = WebhookReceipt.objects.get()
     assert (event.social_account_id, event.platform, event.status) == (
         facebook_account.pk,
         "FACEBOOK",
@@ -217,13 +217,31 @@ def test_a_signed_delivery_is_stored_and_answered_at_once(facebook_account):
 
 
 @pytest.mark.django_db
+def test_a_stored_delivery_is_processed_into_events_once_committed(
+    facebook_account, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        signed(facebook_account)
+
+    assert len(queued) == 1
+    assert WebhookReceipt.objects.get().status == "PROCESSED"
+    event = SocialEvent.objects.get()
+    assert (event.kind, event.platform_event_id, event.author_name, event.text) == (
+        "comment",
+        "feed:comment:add:104619372293045_1234567890",
+        "Ada",
+        "Love it!",
+    )
+
+
+@pytest.mark.django_db
 def test_the_same_delivery_twice_is_stored_once(facebook_account):
     signed(facebook_account)
 
     again = signed(facebook_account)
 
     assert again.json() == {"success": True, "message": "Event already received"}
-    assert WebhookEvent.objects.count() == 1
+    assert WebhookReceipt.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -244,7 +262,7 @@ def test_a_delivery_without_a_valid_signature_is_401_and_stores_nothing(
         "message": "Webhook signature missing or invalid",
         "error": "Unauthorized",
     }
-    assert not WebhookEvent.objects.exists()
+    assert not WebhookReceipt.objects.exists()
     assert WebhookRejection.objects.get().reason == "signature_invalid"
 
 
@@ -258,7 +276,7 @@ def test_a_tampered_body_is_refused(facebook_account):
     )
 
     assert response.status_code == 401
-    assert not WebhookEvent.objects.exists()
+    assert not WebhookReceipt.objects.exists()
 
 
 @pytest.mark.django_db
@@ -315,7 +333,7 @@ def test_a_thousand_concurrent_deliveries_are_stored_exactly_once(
 
     assert len(answers) == 1000
     assert answers.count("Event received") == 250
-    assert WebhookEvent.objects.filter(social_account=account).count() == 250
+    assert WebhookReceipt.objects.filter(social_account=account).count() == 250
 
 
 @pytest.mark.django_db
@@ -337,8 +355,8 @@ def test_staff_see_subscriptions_and_events_but_no_secret(staff_client, subscrib
     pages = [
         "/admin/webhooks/webhooksubscription/",
         change_url(WebhookSubscription.objects.get()),
-        "/admin/webhooks/webhookevent/",
-        change_url(WebhookEvent.objects.get()),
+        "/admin/webhooks/webhookreceipt/",
+        change_url(WebhookReceipt.objects.get()),
     ]
     for page in pages:
         response = staff_client.get(page)

@@ -1,0 +1,73 @@
+"""Webhook tasks: each receipt is processed by a task of its own (late acknowledgement, so a
+lost worker's receipt is processed again), retried with backoff, then dead-lettered."""
+
+import logging
+import random
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from analytics.tasks import sync_on_schedule
+from webhooks import services
+from webhooks.models import ReceiptStatus, WebhookReceipt
+
+logger = logging.getLogger(__name__)
+
+PROCESSING_RETRIES = 5
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+
+
+@shared_task(bind=True, acks_late=True, max_retries=PROCESSING_RETRIES)
+def process_receipt(self, receipt_id: str) -> str:
+    try:
+        return services.webhook_receipt_process(receipt_id=receipt_id).status
+    except Exception as error:
+        final = self.request.retries >= PROCESSING_RETRIES
+        services.webhook_receipt_record_failure(receipt_id=receipt_id, error=error, final=final)
+        logger.warning("Processing receipt %s failed: %s", receipt_id, type(error).__name__)
+        if final:
+            return ReceiptStatus.DEAD
+        raise self.retry(countdown=_backoff(self.request.retries)) from None
+
+
+def _backoff(retries: int) -> float:
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2**retries)
+    return random.uniform(ceiling / 2, ceiling)
+
+
+@shared_task(acks_late=True)
+def start_requested_syncs() -> int:
+    """Beat entry: one incremental sync of each account whose events asked for one."""
+    account_ids = services.sync_requests_take()
+    for account_id in account_ids:
+        sync_on_schedule.delay(account_id)
+    return len(account_ids)
+
+
+@shared_task(acks_late=True)
+def requeue_unprocessed_receipts() -> int:
+    """Beat entry: receipts still RECEIVED a while after they came (their task was never
+    queued, the broker being down) go to processing again."""
+    stale = timezone.now() - timedelta(seconds=settings.WEBHOOK_REQUEUE_AFTER_SECONDS)
+    receipt_ids = list(
+        WebhookReceipt.objects.filter(
+            status=ReceiptStatus.RECEIVED, received_at__lt=stale
+        ).values_list("pk", flat=True)
+    )
+    for receipt_id in receipt_ids:
+        process_receipt.delay(receipt_id)
+    return len(receipt_ids)
+
+
+@shared_task(acks_late=True)
+def delete_expired_webhook_data() -> dict[str, int]:
+    """Beat entry: the daily clean-up of webhook payloads, refusals and old events."""
+    deleted = services.webhook_data_delete_expired(now=timezone.now())
+    return {
+        "receipts": deleted.receipts,
+        "rejections": deleted.rejections,
+        "events": deleted.events,
+    }
