@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import TypeVar
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from accounts.platforms.base import (
     TokenValidation,
 )
 from accounts.platforms.errors import PlatformError, PlatformUnavailable, ReauthRequired
+from accounts.signals import account_reauth_required
 from vchata_social.errors import Conflict, NotFound
 
 T = TypeVar("T")
@@ -328,6 +330,10 @@ def social_account_mark_reauth_required(*, account_id: str, actor: Actor, reason
         target=account,
         details={"reason": reason},
     )
+    tell = partial(
+        account_reauth_required.send, sender=SocialAccount, account=account, reason=reason
+    )
+    transaction.on_commit(tell, robust=True)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from itertools import islice
 
 from django.conf import settings
@@ -33,6 +34,7 @@ from accounts.services import (
 )
 from analytics import stats_cache
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus, SyncType
+from analytics.signals import sync_finished
 from vchata_social.errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -247,6 +249,7 @@ def _fail(run: SyncRun, error: PlatformError | None) -> SyncRun:
     run.error = UNEXPECTED_FAILURE if error is None else str(error.message)
     run.error_status = 500 if error is None else error.status_code
     run.save(update_fields=["status", "finished_at", "error", "error_status"])
+    _tell_finished(run)
     return run
 
 
@@ -281,7 +284,13 @@ def _succeed(
     )
     transaction.on_commit(lambda: stats_cache.invalidate(account.pk))
     run.refresh_from_db()
+    _tell_finished(run)
     return run
+
+
+def _tell_finished(run: SyncRun) -> None:
+    tell = partial(sync_finished.send, sender=SyncRun, run=run)
+    transaction.on_commit(tell, robust=True)
 
 
 def _store_last_post_dates(account: SocialAccount) -> None:

@@ -13,3 +13,14 @@ class HasOrganizationRole(BasePermission):
         if membership is None:
             return False
         return request.method in SAFE_METHODS or membership.can_write
+
+
+class ManagesOrganization(BasePermission):
+    """Only members whose role may write (admin, owner), for reads too: what these endpoints
+    show (where the organization's events go) is for those who manage it."""
+
+    message = HasOrganizationRole.message
+
+    def has_permission(self, request, view) -> bool:
+        membership = request.auth
+        return membership is not None and membership.can_write

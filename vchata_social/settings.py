@@ -251,6 +251,24 @@ EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=365)
 # A receipt still unprocessed this long after it came is queued for processing again.
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=600)
 
+# Delivery of events to the organizations' notification endpoints. Each failed attempt is
+# retried after a growing delay (DELIVERY_BACKOFF_* seconds, doubled each time, jittered) for
+# DELIVERY_RETRY_WINDOW_SECONDS; after that the delivery is dead-lettered.
+NOTIFICATION_ENDPOINTS_REQUIRE_HTTPS = env.bool(
+    "NOTIFICATION_ENDPOINTS_REQUIRE_HTTPS", default=not DEBUG
+)
+NOTIFICATION_ENDPOINTS_PER_ORGANIZATION = env.int(
+    "NOTIFICATION_ENDPOINTS_PER_ORGANIZATION", default=10
+)
+DELIVERY_TIMEOUT_SECONDS = env.float("DELIVERY_TIMEOUT_SECONDS", default=10.0)
+DELIVERY_RETRY_WINDOW_SECONDS = env.int("DELIVERY_RETRY_WINDOW_SECONDS", default=24 * 3600)
+DELIVERY_BACKOFF_BASE_SECONDS = env.int("DELIVERY_BACKOFF_BASE_SECONDS", default=30)
+DELIVERY_BACKOFF_MAX_SECONDS = env.int("DELIVERY_BACKOFF_MAX_SECONDS", default=3600)
+# How often due retries are sent; a delivery taken by a worker and still unsent this long
+# after (the worker was lost) is sent again.
+DELIVERY_DUE_CHECK_SECONDS = env.int("DELIVERY_DUE_CHECK_SECONDS", default=30)
+DELIVERY_LOST_AFTER_SECONDS = env.int("DELIVERY_LOST_AFTER_SECONDS", default=300)
+
 # --- Celery ----------------------------------------------------------------------------
 
 # An empty variable (as .env.example leaves these) means "use REDIS_URL", like an unset one.
@@ -283,6 +301,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-unprocessed-receipts": {
         "task": "webhooks.tasks.requeue_unprocessed_receipts",
         "schedule": WEBHOOK_REQUEUE_AFTER_SECONDS,
+    },
+    "send-due-deliveries": {
+        "task": "webhooks.tasks.send_due_deliveries",
+        "schedule": DELIVERY_DUE_CHECK_SECONDS,
     },
     "delete-expired-webhook-data": {
         "task": "webhooks.tasks.delete_expired_webhook_data",

@@ -1,11 +1,20 @@
-"""Staff views of webhooks: subscriptions (never their secrets), received events and refused
-deliveries, all read-only: they are written by the platforms' deliveries and the API."""
+"""Staff views of webhooks: subscriptions (never their secrets), received events, refused
+deliveries, the product's endpoints and what was delivered to them, all read-only: they are
+written by the platforms' deliveries, the API and the tasks. Actions call the services."""
 
 from django.contrib import admin
 from django.db import models
 
-from webhooks.models import SocialEvent, WebhookReceipt, WebhookRejection, WebhookSubscription
-from webhooks.services import webhook_receipts_retry
+from webhooks.models import (
+    Delivery,
+    DeliveryAttempt,
+    NotificationEndpoint,
+    SocialEvent,
+    WebhookReceipt,
+    WebhookRejection,
+    WebhookSubscription,
+)
+from webhooks.services import deliveries_retry, webhook_receipts_retry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -69,4 +78,58 @@ class SocialEventAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "platform"]
     search_fields = ["id", "social_account__id", "platform_event_id", "text"]
     list_select_related = ["social_account"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(NotificationEndpoint)
+class NotificationEndpointAdmin(ReadOnlyAdmin):
+    list_display = ["id", "organization", "url", "event_types", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["id", "organization__id", "url"]
+    list_select_related = ["organization"]
+    exclude = NotificationEndpoint.SECRET_FIELDS
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*NotificationEndpoint.SECRET_FIELDS)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Removed by the organization through the API, where it is audited.
+        return False
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    fields = ["attempted_at", "status_code", "latency_ms", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.action(description="Send the selected dead-lettered deliveries again")
+def retry_deliveries(modeladmin, request, queryset):
+    retried = deliveries_retry(delivery_ids=list(queryset.values_list("pk", flat=True)))
+    modeladmin.message_user(request, f"Sent {retried} delivery(ies) again.")
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    actions = [retry_deliveries]
+    inlines = [DeliveryAttemptInline]
+    list_display = [
+        "id",
+        "endpoint",
+        "event_type",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+    ]
+    list_filter = ["status", "event_type"]
+    search_fields = ["id", "event_id", "endpoint__id", "endpoint__url"]
+    list_select_related = ["endpoint"]
     date_hierarchy = "created_at"

@@ -17,9 +17,12 @@ from accounts.models import Platform
 from vchata_social.api import envelope, envelope_schema
 from vchata_social.errors import ApplicationError, NotFound
 from vchata_social.exceptions import error_response
+from vchata_social.permissions import ManagesOrganization
 from webhooks import selectors, services
 from webhooks.serializers import (
     EventFilterSerializer,
+    NotificationEndpointCreateSerializer,
+    NotificationEndpointSerializer,
     SocialEventSerializer,
     WebhookSetUpSerializer,
     WebhookSubscriptionSerializer,
@@ -156,3 +159,65 @@ class OrganizationEventsApi(APIView):
     )
     def get(self, request):
         return _event_page_answer(request, None)
+
+
+class NotificationEndpointsApi(APIView):
+    permission_classes = [ManagesOrganization]
+
+    @extend_schema(
+        responses={
+            200: envelope_schema(
+                "NotificationEndpointList", endpoints=NotificationEndpointSerializer(many=True)
+            )
+        },
+        summary="The organization's notification endpoints",
+    )
+    def get(self, request):
+        endpoints = selectors.notification_endpoint_list(organization=request.auth.organization)
+        return envelope(
+            "Notification endpoints retrieved successfully",
+            endpoints=NotificationEndpointSerializer(endpoints, many=True).data,
+        )
+
+    @extend_schema(
+        request=NotificationEndpointCreateSerializer,
+        responses={
+            201: envelope_schema(
+                "NotificationEndpointCreated", endpoint=NotificationEndpointSerializer()
+            )
+        },
+        summary="Register an endpoint the organization's events are POSTed to, signed",
+    )
+    def post(self, request):
+        payload = NotificationEndpointCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        created = services.notification_endpoint_create(
+            organization=request.auth.organization,
+            actor=actor_of(request),
+            url=data["url"],
+            event_types=data["eventTypes"],
+            description=data["description"],
+        )
+        endpoint = NotificationEndpointSerializer(
+            created.endpoint, context={"secret": created.secret}
+        )
+        return envelope(
+            "Notification endpoint created successfully", status=201, endpoint=endpoint.data
+        )
+
+
+class NotificationEndpointApi(APIView):
+    permission_classes = [ManagesOrganization]
+
+    @extend_schema(
+        responses={200: envelope_schema("NotificationEndpointRemoved")},
+        summary="Remove a notification endpoint (its pending deliveries go with it)",
+    )
+    def delete(self, request, endpoint_id: str):
+        services.notification_endpoint_delete(
+            organization=request.auth.organization,
+            endpoint_id=endpoint_id,
+            actor=actor_of(request),
+        )
+        return envelope("Notification endpoint removed successfully")

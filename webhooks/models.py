@@ -34,6 +34,11 @@ class WebhookSubscription(models.Model):
     hub_secret = encrypted_text(blank=True, default="")
     # The WebSub topics asked of the hub (YouTube), the only ones its handshake may name.
     topics = models.JSONField(default=list, blank=True)
+    # What set-up subscribed at the platform itself: Facebook page ids, the Instagram
+    # professional account, YouTube channel ids; empty where a developer console holds it.
+    subscribed_page_ids = models.JSONField(default=list, blank=True)
+    # When the WebSub hub stops pushing (YouTube); renewed before then by the schedule.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -158,3 +163,92 @@ class SyncRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Sync requested for {self.social_account_id}"
+
+
+class NotificationEndpoint(models.Model):
+    """Where an organization's product wants to hear about events: each event of a kind it
+    asked for is POSTed there, signed with the endpoint's secret (shown once, at creation)."""
+
+    SECRET_FIELDS = ("secret",)
+
+    id = PrefixedIdField(prefix="endpoint")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="notification_endpoints"
+    )
+    url = models.URLField(max_length=1000)
+    event_types = models.JSONField(default=list)
+    description = models.CharField(max_length=200, blank=True)
+    secret = encrypted_text()
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.organization_id})"
+
+    def __repr__(self) -> str:
+        return f"<NotificationEndpoint {self.id} {self.url}>"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "PENDING", "Waiting to be sent"
+    SENDING = "SENDING", "Being sent"
+    RETRYING = "RETRYING", "Failed, to be retried"
+    DELIVERED = "DELIVERED", "Delivered"
+    DEAD = "DEAD", "Dead-lettered"
+
+
+class Delivery(models.Model):
+    """One event on its way to one endpoint. The body is fixed when the event happens, so
+    every attempt sends the same bytes; each attempt is signed anew with its own time."""
+
+    id = PrefixedIdField(prefix="delivery")
+    endpoint = models.ForeignKey(
+        NotificationEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.CharField(max_length=64)
+    event_type = models.CharField(max_length=64)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a worker took it to send; one left SENDING long after was lost with its worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"], name="delivery_once_per_endpoint"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+        ]
+        ordering = ["-created_at"]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id} to {self.endpoint_id}"
+
+
+class DeliveryAttempt(models.Model):
+    """One POST of a delivery: the endpoint's answer (or why there was none) and its time."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField()
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-attempted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.status_code or self.error} in {self.latency_ms} ms"

@@ -11,7 +11,14 @@ from accounts.models import Organization
 from accounts.selectors import social_account_get
 from analytics.selectors import DateRange
 from vchata_social.errors import ApplicationError
-from webhooks.models import ReceiptStatus, SocialEvent, WebhookReceipt, WebhookRejection
+from webhooks.models import (
+    DeliveryAttempt,
+    NotificationEndpoint,
+    ReceiptStatus,
+    SocialEvent,
+    WebhookReceipt,
+    WebhookRejection,
+)
 
 
 class InvalidCursor(ApplicationError):
@@ -72,9 +79,14 @@ def _position(cursor: str) -> tuple[datetime, str]:
         raise InvalidCursor() from None
 
 
+def notification_endpoint_list(*, organization: Organization) -> list[NotificationEndpoint]:
+    return list(NotificationEndpoint.objects.filter(organization=organization))
+
+
 def webhook_failures(organization: Organization, period: DateRange) -> int:
-    """Deliveries refused (signature, handshake) and receipts whose processing failed or
-    was dead-lettered, in the period: two counts."""
+    """Deliveries refused (signature, handshake), receipts whose processing failed or was
+    dead-lettered, and attempts to deliver to the organization's endpoints that failed, in
+    the period."""
     refused = WebhookRejection.objects.filter(
         social_account__organization=organization,
         received_at__date__gte=period.start,
@@ -86,4 +98,13 @@ def webhook_failures(organization: Organization, period: DateRange) -> int:
         received_at__date__gte=period.start,
         received_at__date__lte=period.end,
     ).count()
-    return refused + failed
+    undelivered = (
+        DeliveryAttempt.objects.filter(
+            delivery__endpoint__organization=organization,
+            attempted_at__date__gte=period.start,
+            attempted_at__date__lte=period.end,
+        )
+        .exclude(status_code__range=(200, 299))
+        .count()
+    )
+    return refused + failed + undelivered

@@ -1,9 +1,19 @@
 """Request and response shapes of the webhook endpoints (camelCase, as the spec writes them)."""
 
+import ipaddress
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from rest_framework import serializers
 
-from webhooks.models import SocialEvent, SubscribedEvent, WebhookSubscription
+from webhooks.models import (
+    NotificationEndpoint,
+    SocialEvent,
+    SubscribedEvent,
+    WebhookSubscription,
+)
 from webhooks.platforms.base import EventKind
+from webhooks.services import DELIVERABLE_EVENT_TYPES
 
 EVENT_CHOICE_ERROR = "must be one of " + ", ".join(SubscribedEvent.values)
 
@@ -121,3 +131,69 @@ class SocialEventSerializer(serializers.ModelSerializer):
 
     def get_author(self, event: SocialEvent) -> dict[str, str]:
         return {"id": event.author_id, "name": event.author_name}
+
+
+EVENT_TYPE_ERROR = "must be one of " + ", ".join(DELIVERABLE_EVENT_TYPES)
+HTTPS_REQUIRED = "must be an https URL"
+PRIVATE_ADDRESS = "must be a public address"
+
+
+class NotificationEndpointCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(
+        max_length=1000, help_text="Where events are POSTed; https outside local development"
+    )
+    eventTypes = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=DELIVERABLE_EVENT_TYPES,
+            error_messages={"invalid_choice": EVENT_TYPE_ERROR},
+        ),
+        min_length=1,
+        max_length=len(DELIVERABLE_EVENT_TYPES),
+        help_text="The event types to deliver: the normalized kinds and "
+        "account.reauth_required, sync.completed, sync.failed",
+    )
+    description = serializers.CharField(max_length=200, required=False, default="")
+
+    def validate_url(self, url: str) -> str:
+        if not settings.NOTIFICATION_ENDPOINTS_REQUIRE_HTTPS:
+            return url
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            raise serializers.ValidationError(HTTPS_REQUIRED)
+        if _names_a_private_host(parts.hostname or ""):
+            raise serializers.ValidationError(PRIVATE_ADDRESS)
+        return url
+
+    def validate_eventTypes(self, event_types: list[str]) -> list[str]:  # noqa: N802
+        return list(dict.fromkeys(event_types))
+
+
+def _names_a_private_host(hostname: str) -> bool:
+    """Loopback, private and link-local addresses written in the URL, and localhost: this
+    service's own network is no place to send an organization's events."""
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
+class NotificationEndpointSerializer(serializers.ModelSerializer):
+    """An endpoint; its signing secret is added by the creation answer only."""
+
+    eventTypes = serializers.ListField(child=serializers.CharField(), source="event_types")
+    isActive = serializers.BooleanField(source="is_active")
+    createdAt = serializers.DateTimeField(source="created_at")
+    secret = serializers.SerializerMethodField(
+        help_text="The signing secret: answered once, by the creation call"
+    )
+
+    class Meta:
+        model = NotificationEndpoint
+        fields = ["id", "url", "eventTypes", "description", "isActive", "createdAt", "secret"]
+        read_only_fields = fields
+
+    def get_secret(self, endpoint: NotificationEndpoint) -> str | None:
+        return self.context.get("secret")

@@ -2,12 +2,17 @@
 signed deliveries, each stored exactly once."""
 
 import hashlib
+import hmac
+import json
+import random
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+import requests
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.http import HttpResponse, QueryDict
@@ -21,8 +26,14 @@ from accounts.services import (
     social_account_mark_reauth_required,
     usable_account,
 )
+from analytics.models import SyncRun, SyncStatus
 from vchata_social.errors import ApplicationError, NotFound
+from vchata_social.ids import new_prefixed_id
 from webhooks.models import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    NotificationEndpoint,
     ReceiptStatus,
     SocialEvent,
     SyncRequest,
@@ -217,9 +228,9 @@ def webhook_receipt_process(*, receipt_id: str) -> WebhookReceipt:
     parsed = get_webhook_platform(receipt.platform).parse(receipt.payload.encode())
     account = receipt.social_account
     with transaction.atomic():
-        SocialEvent.objects.bulk_create(
-            [_social_event(receipt, event) for event in parsed], ignore_conflicts=True
-        )
+        events = [_social_event(receipt, event) for event in parsed]
+        SocialEvent.objects.bulk_create(events, ignore_conflicts=True)
+        _notify_recorded(account, events)
         kinds = {event.kind for event in parsed}
         if kinds & SYNC_WORTHY_KINDS:
             SyncRequest.objects.update_or_create(social_account=account)
@@ -232,6 +243,19 @@ def webhook_receipt_process(*, receipt_id: str) -> WebhookReceipt:
         )
     receipt.refresh_from_db()
     return receipt
+
+
+def _notify_recorded(account: SocialAccount, events: list[SocialEvent]) -> None:
+    """Deliver the events recorded now; one recorded by an earlier delivery of the same
+    event kept its own id, so it is not among these."""
+    from webhooks.serializers import SocialEventSerializer
+
+    recorded = SocialEvent.objects.filter(pk__in=[event.pk for event in events])
+    notices = [
+        Notice(event_id=event.pk, event_type=event.kind, data=SocialEventSerializer(event).data)
+        for event in recorded
+    ]
+    deliveries_create(organization_id=account.organization_id, notices=notices)
 
 
 def _social_event(receipt: WebhookReceipt, event: ParsedEvent) -> SocialEvent:
@@ -300,12 +324,15 @@ class Deleted:
     receipts: int
     rejections: int
     events: int
+    deliveries: int
+    attempts: int
 
 
 def webhook_data_delete_expired(*, now: datetime) -> Deleted:
-    """Raw payloads of processed receipts and records of refused deliveries go after
-    WEBHOOK_PAYLOAD_RETENTION_DAYS; normalized events after EVENT_RETENTION_DAYS. Receipts
-    that failed stay until staff deal with them: they are the only copy of their event."""
+    """Raw payloads of processed receipts, records of refused deliveries, delivery attempts
+    and deliveries made go after WEBHOOK_PAYLOAD_RETENTION_DAYS; normalized events after
+    EVENT_RETENTION_DAYS. Receipts and deliveries that failed stay until staff deal with
+    them: they are the only copy of their event."""
     payloads_until = now - timedelta(days=settings.WEBHOOK_PAYLOAD_RETENTION_DAYS)
     events_until = now - timedelta(days=settings.EVENT_RETENTION_DAYS)
     receipts, _ = WebhookReceipt.objects.filter(
@@ -313,4 +340,330 @@ def webhook_data_delete_expired(*, now: datetime) -> Deleted:
     ).delete()
     rejections, _ = WebhookRejection.objects.filter(received_at__lt=payloads_until).delete()
     events, _ = SocialEvent.objects.filter(created_at__lt=events_until).delete()
-    return Deleted(receipts=receipts, rejections=rejections, events=events)
+    attempts, _ = DeliveryAttempt.objects.filter(attempted_at__lt=payloads_until).delete()
+    deliveries, _ = Delivery.objects.filter(
+        status=DeliveryStatus.DELIVERED, created_at__lt=payloads_until
+    ).delete()
+    return Deleted(
+        receipts=receipts,
+        rejections=rejections,
+        events=events,
+        deliveries=deliveries,
+        attempts=attempts,
+    )
+
+
+# --- Delivery to the product ----------------------------------------------------------------
+
+# Our own events, delivered as the normalized ones are.
+ACCOUNT_REAUTH_REQUIRED = "account.reauth_required"
+SYNC_COMPLETED = "sync.completed"
+SYNC_FAILED = "sync.failed"
+DELIVERABLE_EVENT_TYPES = (
+    *(kind.value for kind in EventKind),
+    ACCOUNT_REAUTH_REQUIRED,
+    SYNC_COMPLETED,
+    SYNC_FAILED,
+)
+ENDPOINT_SECRET_PREFIX = "whsec_"
+ENDPOINT_SECRET_BYTES = 32
+SIGNATURE_HEADER = "X-VChata-Signature"
+DELIVERY_USER_AGENT = "VChata-Social-Delivery/1"
+
+
+class TooManyEndpoints(ApplicationError):
+    status_code = 409
+    default_message = "The organization has as many notification endpoints as it may"
+
+
+@dataclass(frozen=True)
+class EndpointCreated:
+    endpoint: NotificationEndpoint
+    # The plain signing secret, answered once, at creation.
+    secret: str
+
+
+def notification_endpoint_create(
+    *,
+    organization: Organization,
+    actor: Actor,
+    url: str,
+    event_types: list[str],
+    description: str = "",
+) -> EndpointCreated:
+    """A new endpoint and its signing secret. The cap on endpoints is a bound on the work an
+    organization's events make, not a quota: two creations racing may pass it by one."""
+    existing = NotificationEndpoint.objects.filter(organization=organization).count()
+    if existing >= settings.NOTIFICATION_ENDPOINTS_PER_ORGANIZATION:
+        raise TooManyEndpoints()
+    secret = ENDPOINT_SECRET_PREFIX + secrets.token_urlsafe(ENDPOINT_SECRET_BYTES)
+    with transaction.atomic():
+        endpoint = NotificationEndpoint.objects.create(
+            organization=organization,
+            url=url,
+            event_types=event_types,
+            description=description,
+            secret=secret,
+        )
+        audit_log_record(
+            organization_id=organization.pk,
+            actor=actor,
+            action="notification_endpoint.create",
+            target=endpoint,
+            details={"url": url, "eventTypes": event_types},
+        )
+    return EndpointCreated(endpoint=endpoint, secret=secret)
+
+
+@transaction.atomic
+def notification_endpoint_delete(
+    *, organization: Organization, endpoint_id: str, actor: Actor
+) -> None:
+    """Its deliveries still waiting go with it."""
+    endpoint = notification_endpoint_get(organization=organization, endpoint_id=endpoint_id)
+    endpoint.delete()
+    audit_log_record(
+        organization_id=organization.pk,
+        actor=actor,
+        action="notification_endpoint.delete",
+        target=endpoint,
+        details={"url": endpoint.url},
+    )
+
+
+def notification_endpoint_get(*, organization: Organization, endpoint_id: str):
+    try:
+        return NotificationEndpoint.objects.get(organization=organization, pk=endpoint_id)
+    except NotificationEndpoint.DoesNotExist:
+        raise NotFound("Notification endpoint not found") from None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An event as the product's endpoints receive it."""
+
+    event_id: str
+    event_type: str
+    data: dict
+
+    def body(self, organization_id: str) -> str:
+        return json.dumps(
+            {
+                "id": self.event_id,
+                "type": self.event_type,
+                "createdAt": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "organizationId": organization_id,
+                "data": self.data,
+            },
+            separators=(",", ":"),
+        )
+
+
+def deliveries_create(*, organization_id: str, notices: list[Notice]) -> int:
+    """One delivery of each notice to each active endpoint of the organization that asked
+    for its type, sent once committed. A notice already delivered to an endpoint (the same
+    event processed again) is not delivered twice."""
+    if not notices:
+        return 0
+    endpoints = list(
+        NotificationEndpoint.objects.filter(organization_id=organization_id, is_active=True)
+    )
+    planned = [
+        Delivery(
+            endpoint=endpoint,
+            event_id=notice.event_id,
+            event_type=notice.event_type,
+            body=notice.body(organization_id),
+        )
+        for notice in notices
+        for endpoint in endpoints
+        if notice.event_type in endpoint.event_types
+    ]
+    if not planned:
+        return 0
+    Delivery.objects.bulk_create(planned, ignore_conflicts=True)
+    # Rows that lost to an earlier delivery of the same event were not written: only the
+    # ids written now exist.
+    created = list(
+        Delivery.objects.filter(pk__in=[delivery.pk for delivery in planned]).values_list(
+            "pk", flat=True
+        )
+    )
+    for delivery_id in created:
+        transaction.on_commit(partial(_enqueue_delivery, delivery_id), robust=True)
+    return len(created)
+
+
+def _enqueue_delivery(delivery_id: str) -> None:
+    from webhooks.tasks import send_delivery  # the tasks module imports this one
+
+    send_delivery.delay(delivery_id)
+
+
+def delivery_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """`t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`: the time is signed with
+    the body, so a receiver can refuse an old delivery played again."""
+    signed = str(timestamp).encode() + b"." + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def delivery_send(*, delivery_id: str) -> Delivery:
+    """One attempt: take the delivery (no other worker sends it meanwhile), POST it, and
+    record the answer. A failure is retried later, until the retry window has passed."""
+    if not _claim(delivery_id):
+        return Delivery.objects.get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
+    outcome = _post(delivery)
+    DeliveryAttempt.objects.create(
+        delivery=delivery,
+        status_code=outcome.status_code,
+        latency_ms=outcome.latency_ms,
+        error=outcome.error,
+    )
+    now = timezone.now()
+    changes = {"attempts": delivery.attempts + 1, "claimed_at": None, "last_error": outcome.error}
+    if outcome.delivered:
+        changes.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None)
+    elif now - delivery.created_at >= timedelta(seconds=settings.DELIVERY_RETRY_WINDOW_SECONDS):
+        changes.update(status=DeliveryStatus.DEAD, next_attempt_at=None)
+    else:
+        retry_in = delivery_backoff(changes["attempts"])
+        changes.update(status=DeliveryStatus.RETRYING, next_attempt_at=now + retry_in)
+    Delivery.objects.filter(pk=delivery.pk).update(**changes)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def _claim(delivery_id: str) -> bool:
+    """Compare-and-set: a delivery waiting and due becomes SENDING for one worker only."""
+    now = timezone.now()
+    due = models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now)
+    return bool(
+        Delivery.objects.filter(
+            due,
+            pk=delivery_id,
+            status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
+        ).update(status=DeliveryStatus.SENDING, claimed_at=now)
+    )
+
+
+def delivery_backoff(attempts: int) -> timedelta:
+    """Doubling from DELIVERY_BACKOFF_BASE_SECONDS up to DELIVERY_BACKOFF_MAX_SECONDS, each
+    drawn in its upper half so that endpoints back up do not get every retry at once."""
+    ceiling = min(
+        settings.DELIVERY_BACKOFF_MAX_SECONDS,
+        settings.DELIVERY_BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0),
+    )
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    delivered: bool
+    status_code: int | None
+    latency_ms: int
+    error: str
+
+
+def _post(delivery: Delivery) -> PostOutcome:
+    body = delivery.body.encode()
+    endpoint = delivery.endpoint
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": DELIVERY_USER_AGENT,
+        "X-VChata-Event-Id": delivery.event_id,
+        "X-VChata-Event-Type": delivery.event_type,
+        "X-VChata-Delivery-Id": delivery.pk,
+        SIGNATURE_HEADER: delivery_signature(endpoint.secret, int(time.time()), body),
+    }
+    started = time.monotonic()
+    try:
+        # Redirects are not followed: the endpoint is the address the organization gave.
+        response = requests.post(
+            endpoint.url,
+            data=body,
+            headers=headers,
+            timeout=settings.DELIVERY_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+    except requests.RequestException as error:
+        latency = _milliseconds_since(started)
+        return PostOutcome(False, None, latency, type(error).__name__)
+    latency = _milliseconds_since(started)
+    delivered = 200 <= response.status_code < 300
+    error = "" if delivered else f"HTTP {response.status_code}"
+    return PostOutcome(delivered, response.status_code, latency, error)
+
+
+def _milliseconds_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+def deliveries_due(*, now: datetime) -> list[str]:
+    """Deliveries to send now: retries whose time has come, and deliveries whose sending was
+    lost (never queued, or taken by a worker that is gone) are made due again first."""
+    lost = now - timedelta(seconds=settings.DELIVERY_LOST_AFTER_SECONDS)
+    Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=lost).update(
+        status=DeliveryStatus.RETRYING, claimed_at=None, next_attempt_at=now
+    )
+    Delivery.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=lost).update(
+        status=DeliveryStatus.RETRYING, next_attempt_at=now
+    )
+    return list(
+        Delivery.objects.filter(status=DeliveryStatus.RETRYING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def deliveries_retry(*, delivery_ids: list[str]) -> int:
+    """Staff send dead-lettered deliveries again: one attempt each, now."""
+    retried = list(
+        Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.DEAD).values_list(
+            "pk", flat=True
+        )
+    )
+    Delivery.objects.filter(pk__in=retried).update(
+        status=DeliveryStatus.RETRYING, next_attempt_at=timezone.now()
+    )
+    for delivery_id in retried:
+        transaction.on_commit(partial(_enqueue_delivery, delivery_id), robust=True)
+    return len(retried)
+
+
+def notify_account_reauth_required(*, account: SocialAccount, reason: str, **_) -> None:
+    notice = Notice(
+        event_id=new_prefixed_id("event"),
+        event_type=ACCOUNT_REAUTH_REQUIRED,
+        data={"socialAccountId": account.pk, "platform": account.platform, "reason": reason},
+    )
+    with transaction.atomic():
+        deliveries_create(organization_id=account.organization_id, notices=[notice])
+
+
+def notify_sync_finished(*, run: SyncRun, **_) -> None:
+    succeeded = run.status == SyncStatus.SUCCEEDED
+    data = {
+        "syncId": run.pk,
+        "socialAccountId": run.social_account_id,
+        "syncType": run.sync_type,
+        "status": run.status,
+        "postsSynced": run.posts_synced,
+        "followersSynced": run.followers_synced,
+        "startedAt": _iso(run.started_at),
+        "finishedAt": _iso(run.finished_at),
+    }
+    if not succeeded:
+        data["error"] = {"statusCode": run.error_status, "message": run.error}
+    notice = Notice(
+        event_id=new_prefixed_id("event"),
+        event_type=SYNC_COMPLETED if succeeded else SYNC_FAILED,
+        data=data,
+    )
+    with transaction.atomic():
+        deliveries_create(organization_id=run.social_account.organization_id, notices=[notice])
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,6 +1,7 @@
 """Webhook tasks: each receipt is processed by a task of its own (late acknowledgement, so a
 lost worker's receipt is processed again), retried with backoff, then dead-lettered."""
 
+import dataclasses
 import logging
 import random
 from datetime import timedelta
@@ -66,8 +67,20 @@ def requeue_unprocessed_receipts() -> int:
 def delete_expired_webhook_data() -> dict[str, int]:
     """Beat entry: the daily clean-up of webhook payloads, refusals and old events."""
     deleted = services.webhook_data_delete_expired(now=timezone.now())
-    return {
-        "receipts": deleted.receipts,
-        "rejections": deleted.rejections,
-        "events": deleted.events,
-    }
+    return dataclasses.asdict(deleted)
+
+
+@shared_task(acks_late=True)
+def send_delivery(delivery_id: str) -> str:
+    """One attempt; a failure is not retried by Celery but rescheduled in the database, so a
+    retry a day away survives restarts and needs no long-lived broker message."""
+    return services.delivery_send(delivery_id=delivery_id).status
+
+
+@shared_task(acks_late=True)
+def send_due_deliveries() -> int:
+    """Beat entry: the deliveries whose retry time has come, and those whose sending was lost."""
+    delivery_ids = services.deliveries_due(now=timezone.now())
+    for delivery_id in delivery_ids:
+        send_delivery.delay(delivery_id)
+    return len(delivery_ids)

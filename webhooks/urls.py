@@ -3,6 +3,16 @@ from django.urls import path
 from webhooks import apis
 
 social_urlpatterns = [
+    path(
+        "notification-endpoints",
+        apis.NotificationEndpointsApi.as_view(),
+        name="notification-endpoints",
+    ),
+    path(
+        "notification-endpoints/<str:endpoint_id>",
+        apis.NotificationEndpointApi.as_view(),
+        name="notification-endpoint",
+    ),
     path("events", apis.OrganizationEventsApi.as_view(), name="social-events"),
     path(
         "accounts/<str:account_id>/events",
