@@ -3,7 +3,6 @@ answer the tokens in the envelope."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import auth_services
@@ -14,6 +13,7 @@ from accounts.serializers import (
     TokensSerializer,
 )
 from vchata_social.api import envelope, envelope_schema
+from vchata_social.throttling import ClientAddressRateThrottle, UsernameRateThrottle
 
 TOKENS_RESPONSE = envelope_schema("TokensIssued", tokens=TokensSerializer())
 
@@ -21,8 +21,9 @@ TOKENS_RESPONSE = envelope_schema("TokensIssued", tokens=TokensSerializer())
 class TokenObtainApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    # Password guessing is slowed per client address.
-    throttle_classes = [ScopedRateThrottle]
+    # Password guessing is slowed per client address, and per username so that spreading
+    # the guesses over many addresses does not help.
+    throttle_classes = [ClientAddressRateThrottle, UsernameRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(request=TokenObtainSerializer, responses={200: TOKENS_RESPONSE}, auth=[])
@@ -41,7 +42,7 @@ class TokenObtainApi(APIView):
 class TokenRefreshApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientAddressRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(

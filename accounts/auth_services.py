@@ -6,10 +6,9 @@ is what the API answers."""
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.authentication import ORGANIZATION_CLAIM, tokens_for_membership
+from accounts.authentication import membership_claims, tokens_for_membership
 from accounts.models import Membership
 from accounts.selectors import membership_default, membership_get
 from vchata_social.errors import ApplicationError, Forbidden, NotFound
@@ -50,10 +49,11 @@ def session_refresh(*, refresh_token: str) -> dict:
         refresh = RefreshToken(refresh_token)
     except TokenError:
         raise InvalidRefreshToken() from None
-    membership = membership_get(
-        user_id=refresh.get(api_settings.USER_ID_CLAIM),
-        organization_id=refresh.get(ORGANIZATION_CLAIM),
-    )
+    claims = membership_claims(refresh)
+    if claims is None:
+        raise InvalidRefreshToken()
+    user_id, organization_id = claims
+    membership = membership_get(user_id=user_id, organization_id=organization_id)
     return _tokens_for(membership, refresh)
 
 

@@ -4,17 +4,20 @@ The access token carries the organization the user is working in (`org`). Each r
 loads the membership behind it in one query, so a member removed a second ago is refused
 on their next call, whatever their token says."""
 
+import re
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from accounts.models import Membership
 from accounts.selectors import membership_get
 
 ORGANIZATION_CLAIM = "org"
+_USER_ID_DIGITS = re.compile(r"[0-9]{1,19}")  # a bigint at most
 
 
 class OrganizationJWTAuthentication(JWTAuthentication):
@@ -28,14 +31,34 @@ class OrganizationJWTAuthentication(JWTAuthentication):
         return membership.user, membership
 
     def get_user(self, validated_token):
-        user_id = validated_token.get(api_settings.USER_ID_CLAIM)
-        organization_id = validated_token.get(ORGANIZATION_CLAIM)
-        if user_id is None or organization_id is None:
+        claims = membership_claims(validated_token)
+        if claims is None:
             raise AuthenticationFailed("Invalid or expired access token")
+        user_id, organization_id = claims
         membership = membership_get(user_id=user_id, organization_id=organization_id)
         if membership is None:
             raise PermissionDenied("Organization membership required")
         return membership
+
+
+def membership_claims(token: Token) -> tuple[int, str] | None:
+    """The user id and organization id a token names, or None when either is missing or of
+    a shape our tokens never carry: a correct signature says who signed, not that the claims
+    are well-formed, and a user id that is no integer would fail in the database (a 500)."""
+    user_id = _user_id(token.get(api_settings.USER_ID_CLAIM))
+    organization_id = token.get(ORGANIZATION_CLAIM)
+    if user_id is None or not isinstance(organization_id, str):
+        return None
+    return user_id, organization_id
+
+
+def _user_id(claim: object) -> int | None:
+    """simplejwt writes the user id as a string of digits (older versions: as a number)."""
+    if type(claim) is int:  # not a bool
+        return claim
+    if isinstance(claim, str) and _USER_ID_DIGITS.fullmatch(claim):
+        return int(claim)
+    return None
 
 
 def tokens_for_membership(membership: Membership, refresh: RefreshToken | None = None) -> dict:

@@ -1,23 +1,29 @@
 """Every error leaves the service in one envelope:
 `{"success": false, "statusCode": N, "message": "…" or ["…"], "error": "<reason phrase>"}`.
 
-DRF's exceptions, our typed application errors, Django's 404 and anything unhandled all
-pass through here, so a client never sees a stack trace or another shape.
+DRF's exceptions, our typed application errors, the answers Django gives by itself (its
+400, 403, 404 and 500 handlers, a CSRF failure) and anything unhandled all pass through
+here, so a client never sees a stack trace or another shape. Only the admin keeps Django's
+HTML pages.
 """
 
 import logging
 import math
 from http import HTTPStatus
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import csrf, defaults
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from vchata_social.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
+
+# Where urls.py mounts the admin, whose pages are HTML for people, errors included.
+ADMIN_URL_PREFIX = "admin/"
 
 # Fragments that follow the field name: "platform is required".
 _CODE_FRAGMENTS = {
@@ -72,6 +78,8 @@ def _status_and_message(exc: Exception) -> tuple[int, str | list[str]]:
         return 400, "Request body is too large"
     if isinstance(exc, SuspiciousOperation):
         return 400, "Bad request"
+    if isinstance(exc, BadRequest):
+        return 400, _plain_text(exc) or "Bad request"
     return 500, "Internal server error"
 
 
@@ -125,9 +133,41 @@ def _sentence(field: str, detail) -> str:
     return f"{field} {text}"
 
 
-def not_found_view(request, exception=None):
+def is_admin_page(request: HttpRequest) -> bool:
+    return request.path_info.startswith(f"/{ADMIN_URL_PREFIX}")
+
+
+# Django's error handlers (handler400 … handler500 in urls.py) and CSRF_FAILURE_VIEW.
+
+
+def bad_request_view(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A Host not in ALLOWED_HOSTS, a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a bad charset…"""
+    if is_admin_page(request):
+        return defaults.bad_request(request, exception)
+    return error_response(*_status_and_message(exception))
+
+
+def permission_denied_view(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_admin_page(request):
+        return defaults.permission_denied(request, exception)
+    return error_response(403, "Insufficient permissions for this operation")
+
+
+def not_found_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_admin_page(request):
+        return defaults.page_not_found(request, exception)
     return error_response(404, "Resource not found")
 
 
-def server_error_view(request):
+def server_error_view(request: HttpRequest) -> HttpResponse:
+    if is_admin_page(request):
+        return defaults.server_error(request)
     return error_response(500, "Internal server error")
+
+
+def csrf_failure_view(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The API itself is not cookie-authenticated (its views are CSRF-exempt); this answers
+    a form-less POST to a plain Django view, such as /healthz."""
+    if is_admin_page(request):
+        return csrf.csrf_failure(request, reason)
+    return error_response(403, "CSRF verification failed")

@@ -8,6 +8,8 @@ from django.db import models
 
 _ALPHABET = string.ascii_lowercase + string.digits
 _RANDOM_LENGTH = 16  # about 82 bits: collisions are not a practical concern
+_NUL = "\x00"
+_NEVER_IN_AN_ID = "\ufffd"  # the replacement character: ids are ASCII
 
 
 def new_prefixed_id(prefix: str) -> str:
@@ -32,3 +34,13 @@ class PrefixedIdField(models.CharField):
 
     def get_default(self):
         return new_prefixed_id(self.prefix)
+
+    def get_prep_value(self, value):
+        """Every lookup by id, through a foreign key too, passes here. PostgreSQL refuses a NUL
+        in text outright (a DataError, so a 500 for `/social/accounts/%00`); no id can hold
+        one, so the NUL is swapped for another character no id holds, and the lookup finds
+        nothing, exactly like any unknown id."""
+        value = super().get_prep_value(value)
+        if isinstance(value, str) and _NUL in value:
+            return value.replace(_NUL, _NEVER_IN_AN_ID)
+        return value

@@ -10,3 +10,13 @@ def client_ip(request) -> str | None:
     if proxies and len(forwarded) >= proxies:
         return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def is_text_encoding(name: str) -> bool:
+    """Whether bytes can be decoded to text with the codec of that name."""
+    try:
+        # Not b"": an empty input is never decoded, so the name would not even be looked up.
+        b"  ".decode(name, "ignore")
+    except (LookupError, ValueError):  # unknown, not text (base64), or unusable ("undefined")
+        return False
+    return True

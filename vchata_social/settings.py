@@ -25,6 +25,12 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=EXAMPLE_SECRET_KEY)
 CRYPTOGRAPHY_KEY = env.str("CRYPTOGRAPHY_KEY", default=EXAMPLE_CRYPTOGRAPHY_KEY)
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=EXAMPLE_JWT_SIGNING_KEY)
+# Set only while the keys are rotated (README, "Rotating the encryption key"): the keys being
+# retired, with which values not yet re-encrypted by `manage.py rotate_encryption_key` are read.
+CRYPTOGRAPHY_KEY_PREVIOUS = env.str("CRYPTOGRAPHY_KEY_PREVIOUS", default="")
+SECRET_KEY_PREVIOUS = env.str("SECRET_KEY_PREVIOUS", default="")
+# Sessions and other signatures made with the previous SECRET_KEY stay valid meanwhile too.
+SECRET_KEY_FALLBACKS = [SECRET_KEY_PREVIOUS] if SECRET_KEY_PREVIOUS else []
 
 
 def _refuse_example_keys() -> None:
@@ -66,6 +72,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies stand in front of the service; the client IP recorded in the
 # audit log is read from X-Forwarded-For only as far as these proxies vouch for it.
+# The sign-in throttles count attempts per that same address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
@@ -87,6 +94,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Before anything reads the query string or the body.
+    "vchata_social.middleware.RequestCharsetMiddleware",
+    "vchata_social.middleware.MethodNotAllowedEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,6 +106,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "vchata_social.urls"
+# A CSRF failure outside the admin answers in the API's error envelope.
+CSRF_FAILURE_VIEW = "vchata_social.exceptions.csrf_failure_view"
 APPEND_SLASH = False
 
 TEMPLATES = [
@@ -177,7 +189,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "vchata_social.schema.EnvelopeAutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
-    "DEFAULT_THROTTLE_RATES": {"auth": env.str("AUTH_THROTTLE_RATE", default="20/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env.str("AUTH_THROTTLE_RATE", default="20/min"),
+        # Sign-in attempts on one username, whichever addresses they come from.
+        "auth_username": env.str("AUTH_USERNAME_THROTTLE_RATE", default="30/hour"),
+    },
 }
 
 SIMPLE_JWT = {
@@ -250,6 +266,11 @@ WEBHOOK_PAYLOAD_RETENTION_DAYS = env.int("WEBHOOK_PAYLOAD_RETENTION_DAYS", defau
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=365)
 # A receipt still unprocessed this long after it came is queued for processing again.
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=600)
+# YouTube's push notifications are WebSub subscriptions leased for this long (the hub may
+# grant less, and says so when it verifies); a lease ending within the margin is renewed by
+# the hourly schedule.
+WEBSUB_LEASE_SECONDS = env.int("WEBSUB_LEASE_SECONDS", default=10 * 24 * 3600)
+WEBSUB_RENEWAL_MARGIN_SECONDS = env.int("WEBSUB_RENEWAL_MARGIN_SECONDS", default=24 * 3600)
 
 # Delivery of events to the organizations' notification endpoints. Each failed attempt is
 # retried after a growing delay (DELIVERY_BACKOFF_* seconds, doubled each time, jittered) for
@@ -302,6 +323,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.requeue_unprocessed_receipts",
         "schedule": WEBHOOK_REQUEUE_AFTER_SECONDS,
     },
+    "renew-websub-leases": {
+        "task": "webhooks.tasks.renew_websub_leases",
+        "schedule": 3600,
+    },
     "send-due-deliveries": {
         "task": "webhooks.tasks.send_due_deliveries",
         "schedule": DELIVERY_DUE_CHECK_SECONDS,
@@ -347,6 +372,8 @@ SOCIAL_PLATFORMS = {
         OAUTH_URL="https://oauth2.googleapis.com",
         API_URL="https://www.googleapis.com/youtube/v3",
         ANALYTICS_URL="https://youtubeanalytics.googleapis.com/v2",
+        # Where YouTube's push notifications are subscribed to (WebSub).
+        WEBSUB_HUB_URL="https://pubsubhubbub.appspot.com/subscribe",
     ),
 }
 # The LinkedIn-Version header. LinkedIn's version table, as of August 2026, lists 202607

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.urls import auth_urlpatterns, social_urlpatterns
 from analytics.urls import social_urlpatterns as analytics_urlpatterns
+from vchata_social.exceptions import ADMIN_URL_PREFIX
 from vchata_social.health import healthz
 from webhooks.urls import receiver_urlpatterns
 from webhooks.urls import social_urlpatterns as webhook_urlpatterns
@@ -17,8 +18,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("admin/", admin.site.urls),
+    path(ADMIN_URL_PREFIX, admin.site.urls),
 ]
 
+handler400 = "vchata_social.exceptions.bad_request_view"
+handler403 = "vchata_social.exceptions.permission_denied_view"
 handler404 = "vchata_social.exceptions.not_found_view"
 handler500 = "vchata_social.exceptions.server_error_view"

@@ -23,18 +23,31 @@ from webhooks.serializers import (
     EventFilterSerializer,
     NotificationEndpointCreateSerializer,
     NotificationEndpointSerializer,
+    PlatformSubscriptionSerializer,
     SocialEventSerializer,
     WebhookSetUpSerializer,
     WebhookSubscriptionSerializer,
     WebhookVerifySerializer,
 )
 
+WEBHOOK_REMOVED_HERE_ONLY = (
+    "Webhook removed; the platform could not be asked to stop, so it may keep calling the "
+    "receiver (a YouTube subscription until its lease ends)"
+)
+
 
 class WebhookApi(APIView):
     @extend_schema(
         request=WebhookSetUpSerializer,
-        responses={200: envelope_schema("WebhookSetUp", webhook=WebhookSubscriptionSerializer())},
-        summary="Set up (or replace) the account's webhook",
+        responses={
+            200: envelope_schema(
+                "WebhookSetUp",
+                webhook=WebhookSubscriptionSerializer(),
+                platformSubscription=PlatformSubscriptionSerializer(),
+            )
+        },
+        summary="Set up (or replace) the account's webhook, subscribing at the platform where "
+        "its API allows it",
     )
     def post(self, request, account_id: str):
         payload = WebhookSetUpSerializer(data=request.data)
@@ -52,16 +65,22 @@ class WebhookApi(APIView):
         webhook = WebhookSubscriptionSerializer(
             set_up.subscription, context={"verify_token": set_up.verify_token}
         )
-        return envelope("Webhook setup successfully", webhook=webhook.data)
+        return envelope(
+            "Webhook setup successfully",
+            webhook=webhook.data,
+            platformSubscription=PlatformSubscriptionSerializer(set_up.platform_subscription).data,
+        )
 
     @extend_schema(
         responses={200: envelope_schema("WebhookRemoved")},
-        summary="Remove the account's webhook",
+        summary="Remove the account's webhook, unsubscribing at the platform",
     )
     def delete(self, request, account_id: str):
-        services.webhook_subscription_remove(
+        removal = services.webhook_subscription_remove(
             organization=request.auth.organization, account_id=account_id, actor=actor_of(request)
         )
+        if not removal.platform_unsubscribed:
+            return envelope(WEBHOOK_REMOVED_HERE_ONLY)
         return envelope("Webhook removed successfully")
 
 

@@ -34,6 +34,11 @@ class WebhookSubscription(models.Model):
     hub_secret = encrypted_text(blank=True, default="")
     # The WebSub topics asked of the hub (YouTube), the only ones its handshake may name.
     topics = models.JSONField(default=list, blank=True)
+    # What set-up subscribed at the platform itself: Facebook page ids, the Instagram
+    # professional account, YouTube channel ids; empty where a developer console holds it.
+    subscribed_page_ids = models.JSONField(default=list, blank=True)
+    # When the WebSub hub stops pushing (YouTube); renewed before then by the schedule.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -71,6 +71,34 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         return self.context.get("verify_token")
 
 
+class PlatformSubscriptionSerializer(serializers.Serializer):
+    """What set-up did at the platform itself, beside storing the webhook."""
+
+    method = serializers.ChoiceField(
+        choices=["api", "console"],
+        help_text="api: this service subscribed the account at the platform (Facebook pages, "
+        "the Instagram professional account, YouTube channels), as `subscribed` lists; "
+        "console: the webhook is registered in the platform's developer console (X, "
+        "LinkedIn, TikTok), as `instructions` say, and nothing was called",
+    )
+    subscribed = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The platform ids subscribed (method api): the active pages stored by the "
+        "last pages call or sync; empty for console",
+    )
+    leaseExpiresAt = serializers.DateTimeField(
+        source="lease_expires_at",
+        allow_null=True,
+        help_text="When the YouTube WebSub lease ends; renewed before then by the schedule. "
+        "Null on the other platforms",
+    )
+    instructions = serializers.CharField(
+        allow_null=True,
+        help_text="Where in the developer console to register which callback URL (method "
+        "console); null for api",
+    )
+
+
 # The hub.* query parameters of the verify call, named as Meta sends them (dotted names are
 # no Python identifiers, so the class is built from a dict of its fields).
 WebhookVerifySerializer = type(

@@ -8,7 +8,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -41,6 +41,17 @@ from webhooks.models import (
     WebhookRejection,
     WebhookSubscription,
 )
+from webhooks.platform_subscriptions import (
+    PlatformSubscription,
+    SubscriptionPlan,
+    platform_renew,
+    platform_subscribe,
+    platform_subscribe_undo,
+    platform_unsubscribe,
+    prior_of,
+    subscription_plan,
+    websub_intended,
+)
 from webhooks.platforms import get_webhook_platform
 from webhooks.platforms.base import EventKind, ParsedEvent, WebhookSecrets
 
@@ -63,9 +74,10 @@ class SubscriptionSetUp:
     subscription: WebhookSubscription
     # The plain verify token, answered once, at set-up.
     verify_token: str
+    # What was done at the platform itself, or is left to its developer console.
+    platform_subscription: PlatformSubscription
 
 
-@transaction.atomic
 def webhook_subscription_set_up(
     *,
     organization: Organization,
@@ -77,16 +89,48 @@ def webhook_subscription_set_up(
     verify_token: str | None = None,
 ) -> SubscriptionSetUp:
     """Create or replace the account's subscription; a verify token is generated when none
-    is given, and the webhook URL defaults to `receiver_url(account)`."""
+    is given, and the webhook URL defaults to `receiver_url(account)`.
+
+    The platform is asked first, outside any transaction (webhooks.platform_subscriptions):
+    when it refuses, what it already agreed to is undone, its error is raised, and nothing is
+    stored. The row is written once the platform has agreed."""
     account = usable_account(organization=organization, account_id=account_id)
     token = verify_token or secrets.token_urlsafe(VERIFY_TOKEN_BYTES)
-    webhook_url = webhook_url or receiver_url(account)
+    plan = subscription_plan(
+        platform=account.platform,
+        callback_url=webhook_url or receiver_url(account),
+        events=events,
+    )
+    prior = prior_of(WebhookSubscription.objects.filter(social_account=account).first())
+    done = platform_subscribe(account=account, actor=actor, plan=plan, prior=prior)
+    try:
+        subscription = _subscription_store(account, actor, plan, token, done)
+    except Exception:
+        platform_subscribe_undo(account=account, actor=actor, done=done, plan=plan, prior=prior)
+        raise
+    return SubscriptionSetUp(
+        subscription=subscription, verify_token=token, platform_subscription=done
+    )
+
+
+@transaction.atomic
+def _subscription_store(
+    account: SocialAccount,
+    actor: Actor,
+    plan: SubscriptionPlan,
+    verify_token: str,
+    done: PlatformSubscription,
+) -> WebhookSubscription:
     subscription, created = WebhookSubscription.objects.update_or_create(
         social_account=account,
         defaults={
-            "webhook_url": webhook_url,
-            "events": events,
-            "verify_token": token,
+            "webhook_url": plan.callback_url,
+            "events": list(plan.events),
+            "verify_token": verify_token,
+            "hub_secret": plan.hub_secret,
+            "topics": list(done.topics),
+            "subscribed_page_ids": list(done.subscribed),
+            "lease_expires_at": done.lease_expires_at,
             "is_active": True,
         },
     )
@@ -95,21 +139,68 @@ def webhook_subscription_set_up(
         actor=actor,
         action="webhook.set_up" if created else "webhook.replace",
         target=subscription,
-        details={"events": events},
+        details={"events": list(plan.events), "platformSubscribed": list(done.subscribed)},
     )
-    return SubscriptionSetUp(subscription=subscription, verify_token=token)
+    return subscription
 
 
-@transaction.atomic
-def webhook_subscription_remove(*, organization: Organization, account_id: str, actor: Actor):
+@dataclass(frozen=True)
+class SubscriptionRemoval:
+    # False when the platform refused to unsubscribe or could not be reached (logged): it
+    # may go on calling the receiver, for YouTube until its lease ends.
+    platform_unsubscribed: bool
+
+
+def webhook_subscription_remove(
+    *, organization: Organization, account_id: str, actor: Actor
+) -> SubscriptionRemoval:
+    """Unsubscribe at the platform, outside any transaction, then delete the subscription
+    whatever the platform answered: a platform that cannot be reached must not keep it here
+    for ever."""
     subscription = _subscription_of(organization, account_id)
-    subscription.delete()
-    audit_log_record(
-        organization_id=subscription.social_account.organization_id,
-        actor=actor,
-        action="webhook.remove",
-        target=subscription,
+    unsubscribed = platform_unsubscribe(subscription=subscription, actor=actor)
+    with transaction.atomic():
+        # Recorded first: deleting the row clears its id.
+        audit_log_record(
+            organization_id=subscription.social_account.organization_id,
+            actor=actor,
+            action="webhook.remove",
+            target=subscription,
+            details={"platformUnsubscribed": unsubscribed},
+        )
+        subscription.delete()
+    return SubscriptionRemoval(platform_unsubscribed=unsubscribed)
+
+
+def _leases_due(now: datetime) -> models.QuerySet:
+    """WebSub leases ending within WEBSUB_RENEWAL_MARGIN_SECONDS, of connected accounts (a
+    disconnected account's receiver answers nothing)."""
+    ends_before = now + timedelta(seconds=settings.WEBSUB_RENEWAL_MARGIN_SECONDS)
+    return WebhookSubscription.objects.filter(
+        lease_expires_at__lte=ends_before,
+        is_active=True,
+        social_account__disconnected_at__isnull=True,
     )
+
+
+def webhook_leases_due(*, now: datetime) -> list[str]:
+    return list(_leases_due(now).values_list("pk", flat=True))
+
+
+def webhook_subscription_renew_lease(*, subscription_id: str, now: datetime) -> bool:
+    """Subscribe the channels again, which renews the hub's lease. False, with nothing sent,
+    when the subscription is gone or its lease no longer due (renewed meanwhile)."""
+    subscription = _leases_due(now).select_related("social_account").filter(pk=subscription_id)
+    subscription = subscription.first()
+    if subscription is None:
+        return False
+    lease_ends = platform_renew(subscription=subscription, actor=SYSTEM)
+    # Compare-and-set: a lease the hub granted while we asked (its verification writes it)
+    # is the true one, and stays.
+    WebhookSubscription.objects.filter(
+        pk=subscription.pk, lease_expires_at=subscription.lease_expires_at
+    ).update(lease_expires_at=lease_ends, updated_at=timezone.now())
+    return True
 
 
 def webhook_subscription_verify(
@@ -142,11 +233,37 @@ def _subscription_of(organization: Organization, account_id: str) -> WebhookSubs
 def webhook_handshake(*, platform: str, account_id: str, query: QueryDict) -> HttpResponse:
     """The platform's GET challenge, answered for one of our accounts on that platform."""
     account = _receiving_account(platform, account_id)
-    answer = get_webhook_platform(platform).answer_handshake(query, _secrets_of(account))
+    answer = get_webhook_platform(platform).answer_handshake(
+        query, _handshake_secrets(account, query)
+    )
     if answer is None:
         WebhookRejection.objects.create(social_account=account, reason="handshake_refused")
         raise HandshakeRefused()
+    _store_granted_lease(account, query)
     return answer
+
+
+def _handshake_secrets(account: SocialAccount, query: QueryDict) -> WebhookSecrets:
+    """The subscription's secrets. A WebSub topic we have just asked the hub for counts as
+    ours too: the hub verifies asynchronously, possibly before set-up has stored the topic,
+    and an unsubscription after removal has deleted it."""
+    known = _secrets_of(account)
+    topic = query.get("hub.topic")
+    if topic and websub_intended(account.pk, query.get("hub.mode", ""), topic):
+        return replace(known, topics=(*known.topics, topic))
+    return known
+
+
+def _store_granted_lease(account: SocialAccount, query: QueryDict) -> None:
+    """A hub verifying a subscription says how long it granted (WebSub 5.3, hub.lease_seconds),
+    which may be less than we asked: the renewal goes by it."""
+    if account.platform != "YOUTUBE" or query.get("hub.mode") != "subscribe":
+        return
+    # The YouTube handshake confirms a subscription only with a lease of digits.
+    granted = timedelta(seconds=int(query["hub.lease_seconds"]))
+    WebhookSubscription.objects.filter(social_account=account).update(
+        lease_expires_at=timezone.now() + granted
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable
 from analytics.tasks import sync_on_schedule
 from webhooks import services
 from webhooks.models import ReceiptStatus, WebhookReceipt
@@ -17,6 +18,7 @@ from webhooks.models import ReceiptStatus, WebhookReceipt
 logger = logging.getLogger(__name__)
 
 PROCESSING_RETRIES = 5
+LEASE_RENEWAL_RETRIES = 5
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 
@@ -61,6 +63,35 @@ def requeue_unprocessed_receipts() -> int:
     for receipt_id in receipt_ids:
         process_receipt.delay(receipt_id)
     return len(receipt_ids)
+
+
+@shared_task(acks_late=True)
+def renew_websub_leases() -> int:
+    """Beat entry: one renewal task per YouTube WebSub lease ending within the margin."""
+    subscription_ids = services.webhook_leases_due(now=timezone.now())
+    for subscription_id in subscription_ids:
+        renew_websub_lease.delay(subscription_id)
+    return len(subscription_ids)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=LEASE_RENEWAL_RETRIES)
+def renew_websub_lease(self, subscription_id: str) -> str:
+    try:
+        renewed = services.webhook_subscription_renew_lease(
+            subscription_id=subscription_id, now=timezone.now()
+        )
+    except PlatformRateLimited as error:
+        raise self.retry(countdown=error.retry_after or _backoff(self.request.retries)) from None
+    except PlatformUnavailable:
+        logger.warning("Renewing the WebSub lease of %s failed for now; retrying", subscription_id)
+        raise self.retry(countdown=_backoff(self.request.retries)) from None
+    except PlatformError as error:
+        # The hub refused: the next run, within the hour, asks again while the lease lasts.
+        logger.warning(
+            "Renewing the WebSub lease of %s was refused: %s", subscription_id, type(error).__name__
+        )
+        return "refused"
+    return "renewed" if renewed else "not_due"
 
 
 @shared_task(acks_late=True)

@@ -33,6 +33,13 @@ Documentation followed:
   end_time being the day after `since`):
   https://developers.facebook.com/docs/graph-api/reference/insights/
   https://developers.facebook.com/documentation/pages-api/platforminsights/page
+- Page Subscribed Apps: POST /{page-id}/subscribed_apps with `subscribed_fields` subscribes the
+  app to the Page's webhook fields, DELETE removes the subscription; both with the Page token
+  (pages_manage_metadata), answering {"success": true}. Only the fields subscribed at both the
+  Page and the app level are delivered:
+  https://developers.facebook.com/docs/graph-api/reference/page/subscribed_apps
+- The Page webhook fields (`feed`, `mention`, `messages`, …):
+  https://developers.facebook.com/docs/graph-api/webhooks/reference/page/
 - Metrics removed from every version, with their replacements (page_impressions_unique →
   page_total_media_view_unique, post_impressions_unique → post_total_media_view_unique,
   page_fans → page_follows, page_impressions / post_impressions → *_media_view):
@@ -47,7 +54,7 @@ Instagram client, on the same Graph platform, builds on both.
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -338,6 +345,22 @@ class MetaGraphClient(PlatformClient):
     def token_params(self, token: str) -> dict[str, str]:
         return {"access_token": token}
 
+    def graph_write(
+        self, credentials: Credentials, method: str, path: str, *, token: str, **params: str
+    ) -> None:
+        """POST or DELETE a Graph edge that answers {"success": true}. Only subscription
+        edges are written here: sending one of them twice has the effect of sending it once,
+        so a call whose answer was lost may be sent again."""
+        response = self.call(
+            credentials,
+            method,
+            self.config["GRAPH_URL"] + path,
+            params={**params, **self.token_params(token)},
+            idempotent=True,
+        )
+        if json_body(response).get("success") is not True:
+            raise PlatformRequestRejected(f"The platform did not confirm {method} {path}")
+
     def graph_list(
         self, credentials: Credentials, path: str, *, token: str, **params: str
     ) -> Iterator[dict[str, Any]]:
@@ -454,6 +477,31 @@ class FacebookClient(MetaGraphClient):
             for name, values in daily_series(json_body(response), first, last).items():
                 series.setdefault(name, {}).update(values)
         return _page_days(series)
+
+    def subscribe_page_to_app(
+        self, credentials: Credentials, page: PlatformPage, fields: Sequence[str]
+    ) -> None:
+        """Have Meta deliver the Page's `fields` (feed, mention, messages…) to the app's
+        webhook; a Page subscribed already has its fields replaced by these."""
+        # Page Subscribed Apps reference, Creating: POST /{page-id}/subscribed_apps
+        # ?subscribed_fields=… with the Page token; needs pages_manage_metadata.
+        self.graph_write(
+            credentials,
+            "POST",
+            f"/{page.platform_page_id}/subscribed_apps",
+            token=self._page_token(page),
+            subscribed_fields=",".join(fields),
+        )
+
+    def unsubscribe_page_from_app(self, credentials: Credentials, page: PlatformPage) -> None:
+        # Page Subscribed Apps reference, Deleting: DELETE /{page-id}/subscribed_apps with the
+        # Page token.
+        self.graph_write(
+            credentials,
+            "DELETE",
+            f"/{page.platform_page_id}/subscribed_apps",
+            token=self._page_token(page),
+        )
 
     def _page_token(self, page: PlatformPage) -> str:
         """Page calls are made with the Page's own token, which /me/accounts gives only to a

@@ -32,9 +32,20 @@ Documentation followed:
   excluding the current day". The older reference calls follower_count the "total number of new
   followers each day within the specified range" (at most 30 days):
   https://developers.facebook.com/docs/instagram-api/reference/ig-user/insights
+- Webhooks with Instagram Login: after the app's fields are chosen in the App Dashboard, each
+  professional account is enabled with POST /me/subscribed_apps?subscribed_fields=… on
+  graph.instagram.com with its Instagram user token (instagram_business_basic and the field's
+  own permission), answering {"success": true}; an account receives every field the app
+  subscribed to, once it is subscribed to at least one. The removal is the same edge's DELETE,
+  as the Page Subscribed Apps reference documents it for Pages:
+  https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/webhooks
+  https://developers.facebook.com/documentation/instagram-platform/webhooks/setup
+  https://developers.facebook.com/docs/graph-api/reference/page/subscribed_apps
+- The webhook fields (comments, live_comments, mentions, messages, message_reactions…) and the
+  permission each needs: https://developers.facebook.com/documentation/instagram-platform/webhooks/fields
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
@@ -152,6 +163,24 @@ class InstagramClient(MetaGraphClient):
             DailyInsight(day=day, followers=followers.get(day), reach=reach.get(day))
             for day in days
         ]
+
+    def subscribe_account_to_app(self, credentials: Credentials, fields: Sequence[str]) -> None:
+        """Have Meta deliver the professional account's webhook fields to the app."""
+        # Instagram Login webhooks, enabling subscriptions: POST /me/subscribed_apps
+        # ?subscribed_fields=… with the Instagram user token.
+        self.graph_write(
+            credentials,
+            "POST",
+            "/me/subscribed_apps",
+            token=credentials.access_token,
+            subscribed_fields=",".join(fields),
+        )
+
+    def unsubscribe_account_from_app(self, credentials: Credentials) -> None:
+        # The same edge's removal: DELETE /me/subscribed_apps with the Instagram user token.
+        self.graph_write(
+            credentials, "DELETE", "/me/subscribed_apps", token=credentials.access_token
+        )
 
     def _followers_by_day(
         self, credentials: Credentials, page: PlatformPage, since: date, until: date

@@ -29,6 +29,17 @@ Documentation followed:
   https://developers.google.com/youtube/analytics/reference/reports/query
 - Channel reports with dimensions=day (views, likes, comments, shares, subscribersGained,
   subscribersLost): https://developers.google.com/youtube/analytics/channel_reports
+- Push notifications: subscribe (or unsubscribe) a callback to the topic
+  https://www.youtube.com/xml/feeds/videos.xml?channel_id=CHANNEL_ID at Google's hub, which
+  serves WebSub (the 0.4 PubSubHubbub core) and asks for each subscription to be renewed before
+  its hub.lease_seconds elapse:
+  https://developers.google.com/youtube/v3/guides/push_notifications
+  https://pubsubhubbub.appspot.com/
+- The W3C WebSub Recommendation, 5.1 Subscriber sends subscription request: a form-encoded
+  POST of hub.callback, hub.mode (subscribe or unsubscribe), hub.topic, and optionally
+  hub.lease_seconds and hub.secret (under 200 bytes); a hub that accepts the request answers
+  202 Accepted and then verifies the intent with a GET to the callback (5.3); 4xx and 5xx
+  are refusals: https://www.w3.org/TR/websub/#subscriber-sends-subscription-request
 """
 
 from collections.abc import Iterator, Mapping
@@ -81,6 +92,9 @@ DAILY_METRICS = ("views", "likes", "comments", "shares", "subscribersGained", "s
 # Channel reports need this scope besides the Data API's.
 ANALYTICS_SCOPE = "https://www.googleapis.com/auth/yt-analytics.readonly"
 
+# The WebSub topic of a channel's uploads (push notifications guide).
+CHANNEL_FEED_TOPIC = "https://www.youtube.com/xml/feeds/videos.xml?channel_id={channel_id}"
+
 # Google reports quota and rate limits as 403 with one of these reasons, not as 429.
 DAILY_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
@@ -113,6 +127,18 @@ def analytics_error(response: requests.Response) -> PlatformError:
             f"{failure.message} (YouTube Analytics needs the {ANALYTICS_SCOPE} scope)"
         )
     return failure
+
+
+def websub_hub_error(response: requests.Response) -> PlatformError:
+    """The hub refused the request itself: its plain-text reason is not quoted, since a hub
+    may echo the parameters it was sent, hub.secret among them."""
+    return PlatformRequestRejected(
+        f"The YouTube WebSub hub refused the request ({response.status_code})"
+    )
+
+
+def channel_feed_topic(channel_id: str) -> str:
+    return CHANNEL_FEED_TOPIC.format(channel_id=channel_id)
 
 
 def seconds_until_quota_reset(now: datetime | None = None) -> float:
@@ -205,6 +231,53 @@ class YouTubeClient(OAuth2Client):
             _daily_insight(since + timedelta(days=offset), rows, followers)
             for offset in range((last - since).days + 1)
         ]
+
+    def websub_subscribe(
+        self,
+        credentials: Credentials,
+        *,
+        channel_id: str,
+        callback_url: str,
+        secret: str,
+        lease_seconds: int,
+    ) -> None:
+        """Ask the hub to push the channel's new and edited videos to `callback_url`, signed
+        with `secret`, for `lease_seconds`; subscribing again renews the lease."""
+        self._hub_request(
+            credentials,
+            {
+                "hub.callback": callback_url,
+                "hub.mode": "subscribe",
+                "hub.topic": channel_feed_topic(channel_id),
+                "hub.lease_seconds": str(lease_seconds),
+                "hub.secret": secret,
+            },
+        )
+
+    def websub_unsubscribe(
+        self, credentials: Credentials, *, channel_id: str, callback_url: str
+    ) -> None:
+        self._hub_request(
+            credentials,
+            {
+                "hub.callback": callback_url,
+                "hub.mode": "unsubscribe",
+                "hub.topic": channel_feed_topic(channel_id),
+            },
+        )
+
+    def _hub_request(self, credentials: Credentials, form: dict[str, str]) -> None:
+        # WebSub 5.1: POST {WEBSUB_HUB_URL} form-encoded -> 202 Accepted, the intent verified
+        # later by a GET to the callback. A request repeated has the effect of one (a second
+        # subscribe renews, a second unsubscribe finds nothing), so a lost answer is resent.
+        self.call(
+            credentials,
+            "POST",
+            self.config["WEBSUB_HUB_URL"],
+            data=form,
+            classify_error=websub_hub_error,
+            idempotent=True,
+        )
 
     def _channels(self, credentials: Credentials, params: dict[str, str]) -> dict[str, Any]:
         # channels.list: GET {API_URL}/channels?part=...&mine=true (the token's channels) or

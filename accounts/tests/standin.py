@@ -30,11 +30,18 @@ def standin_platform(routes: dict[tuple[str, str], dict]):
         def log_message(self, *args):  # keep test output quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with serving(Handler) as base_url:
+        yield base_url, calls
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]):
+    """Serve `handler` on a free port of 127.0.0.1 from a thread; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", calls
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()

@@ -92,6 +92,13 @@ def test_set_up_answers_the_spec_shape_and_keeps_the_token_encrypted(api, facebo
             "isActive": True,
             "createdAt": response.json()["webhook"]["createdAt"],
         },
+        # No page is stored for the account yet: none to subscribe at Facebook.
+        "platformSubscription": {
+            "method": "api",
+            "subscribed": [],
+            "leaseExpiresAt": None,
+            "instructions": None,
+        },
         "message": "Webhook setup successfully",
     }
     assert subscription.id.startswith("webhook_")

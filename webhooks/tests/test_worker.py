@@ -2,15 +2,15 @@
 delivers it to the product's endpoint, which checks the signature as the README shows."""
 
 import json
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
 from accounts.services import SYSTEM
+from accounts.tests.standin import serving
 from accounts.tests.worker import start_worker, stop_worker, wait_for
 from webhooks.models import Delivery, DeliveryStatus, SocialEvent
 from webhooks.services import notification_endpoint_create
@@ -40,14 +40,8 @@ def product_endpoint(secret_of):
         def log_message(self, *args):  # keep test output quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/hooks", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as base_url:
+        yield f"{base_url}/hooks", received
 
 
 @pytest.mark.django_db(transaction=True)

@@ -25,6 +25,7 @@ BASE_URLS: dict[str, dict[str, str]] = {
         "OAUTH_URL": "https://oauth2.googleapis.com",
         "API_URL": "https://www.googleapis.com/youtube/v3",
         "ANALYTICS_URL": "https://youtubeanalytics.googleapis.com/v2",
+        "WEBSUB_HUB_URL": "https://pubsubhubbub.appspot.com/subscribe",
     },
 }
 PLATFORMS = tuple(BASE_URLS)

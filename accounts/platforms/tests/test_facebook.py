@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from itertools import islice
 
 import pytest
+import requests
 from responses import matchers
 
 from accounts.platforms import get_client
@@ -534,4 +535,72 @@ def test_a_page_without_its_token_is_refused_before_any_call(mocked, credentials
         f"Facebook gave no access token for page {PAGE_ID}: the user needs a task on the "
         "page and the pages_show_list permission"
     )
+    assert len(mocked.calls) == 0
+
+
+# --- Webhook subscription of a page -------------------------------------------------------------
+
+
+def test_subscribe_page_to_app_sends_the_fields_with_the_page_token(mocked, credentials):
+    mocked.post(
+        f"{GRAPH}/{PAGE_ID}/subscribed_apps",
+        match=page_query(subscribed_fields="feed,mention"),
+        json=load_fixture("facebook", "subscribed_apps_success"),
+    )
+
+    facebook.subscribe_page_to_app(credentials, ACME, ["feed", "mention"])
+
+    assert len(mocked.calls) == 1
+
+
+def test_unsubscribe_page_from_app_deletes_with_the_page_token(mocked, credentials):
+    mocked.delete(
+        f"{GRAPH}/{PAGE_ID}/subscribed_apps",
+        match=page_query(),
+        json=load_fixture("facebook", "subscribed_apps_success"),
+    )
+
+    facebook.unsubscribe_page_from_app(credentials, ACME)
+
+    assert len(mocked.calls) == 1
+
+
+def test_a_subscription_whose_answer_was_lost_is_sent_again(mocked, credentials, sleeps):
+    # Subscribing twice sets the same fields twice: unlike a token POST, it may be resent.
+    url = f"{GRAPH}/{PAGE_ID}/subscribed_apps"
+    mocked.post(url, body=requests.exceptions.ReadTimeout("read timed out"))
+    mocked.post(url, json=load_fixture("facebook", "subscribed_apps_success"))
+
+    facebook.subscribe_page_to_app(credentials, ACME, ["feed"])
+
+    assert len(mocked.calls) == 2
+
+
+def test_a_subscription_meta_does_not_confirm_is_rejected(mocked, credentials):
+    # Not a documented answer: what a write that did not take would look like.
+    mocked.post(f"{GRAPH}/{PAGE_ID}/subscribed_apps", json={"success": False})
+
+    with pytest.raises(PlatformRequestRejected) as raised:
+        facebook.subscribe_page_to_app(credentials, ACME, ["feed"])
+
+    assert raised.value.message == (f"The platform did not confirm POST /{PAGE_ID}/subscribed_apps")
+
+
+def test_subscribing_with_a_dead_page_token_requires_reauth(mocked, credentials):
+    mocked.post(
+        f"{GRAPH}/{PAGE_ID}/subscribed_apps",
+        status=400,
+        json=load_fixture("facebook", "token_expired"),
+    )
+
+    with pytest.raises(ReauthRequired):
+        facebook.subscribe_page_to_app(credentials, ACME, ["feed"])
+
+
+def test_a_page_without_its_token_is_not_subscribed(mocked, credentials):
+    tokenless = PlatformPage(platform_page_id=PAGE_ID, name="Acme Corp")
+
+    with pytest.raises(PlatformPermissionDenied):
+        facebook.subscribe_page_to_app(credentials, tokenless, ["feed"])
+
     assert len(mocked.calls) == 0

@@ -296,3 +296,43 @@ def test_a_dead_token_on_media_requires_reauth(mocked, credentials):
 
     with pytest.raises(ReauthRequired):
         list(instagram.fetch_posts(credentials, ACCOUNT, since=None))
+
+
+# --- Webhook subscription of the professional account -------------------------------------------
+
+
+def test_subscribe_account_to_app_sends_the_fields_for_me(mocked, credentials):
+    mocked.post(
+        f"{GRAPH}/me/subscribed_apps",
+        match=[
+            matchers.query_param_matcher(
+                {"subscribed_fields": "comments,messages", "access_token": ACCESS_TOKEN}
+            )
+        ],
+        json=load_fixture("instagram", "subscribed_apps_success"),
+    )
+
+    instagram.subscribe_account_to_app(credentials, ["comments", "messages"])
+
+    assert len(mocked.calls) == 1
+
+
+def test_unsubscribe_account_from_app_deletes_for_me(mocked, credentials):
+    mocked.delete(
+        f"{GRAPH}/me/subscribed_apps",
+        match=[matchers.query_param_matcher({"access_token": ACCESS_TOKEN})],
+        json=load_fixture("instagram", "subscribed_apps_success"),
+    )
+
+    instagram.unsubscribe_account_from_app(credentials)
+
+    assert len(mocked.calls) == 1
+
+
+def test_subscribing_with_an_expired_token_requires_reauth(mocked, credentials):
+    mocked.post(
+        f"{GRAPH}/me/subscribed_apps", status=400, json=load_fixture("instagram", "token_expired")
+    )
+
+    with pytest.raises(ReauthRequired):
+        instagram.subscribe_account_to_app(credentials, ["comments"])

@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime
 from itertools import islice
 
 import pytest
+import requests
 import time_machine
 from responses import matchers
 
@@ -410,3 +411,85 @@ def test_daily_insights_with_a_revoked_token_require_reauth(mocked, credentials)
         youtube.fetch_daily_insights(
             credentials, studio_page(), since=date(2026, 7, 1), until=date(2026, 7, 3)
         )
+
+
+# --- WebSub subscription of a channel -------------------------------------------------------------
+
+HUB = "https://pubsubhubbub.appspot.com/subscribe"
+CHANNEL_ID = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
+TOPIC = f"https://www.youtube.com/xml/feeds/videos.xml?channel_id={CHANNEL_ID}"
+CALLBACK = "https://api.example.com/webhooks/youtube/social_k3m9x0c2v7b1n4q8"
+HUB_SECRET = "hub-secret-SECRET-9q8w7e"
+
+
+def test_websub_subscribe_posts_the_form_the_hub_expects(mocked, credentials):
+    mocked.post(
+        HUB,
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "hub.callback": CALLBACK,
+                    "hub.mode": "subscribe",
+                    "hub.topic": TOPIC,
+                    "hub.lease_seconds": "864000",
+                    "hub.secret": HUB_SECRET,
+                }
+            )
+        ],
+        status=202,
+    )
+
+    youtube.websub_subscribe(
+        credentials,
+        channel_id=CHANNEL_ID,
+        callback_url=CALLBACK,
+        secret=HUB_SECRET,
+        lease_seconds=864000,
+    )
+
+    assert len(mocked.calls) == 1
+
+
+def test_websub_unsubscribe_posts_the_unsubscribe_mode(mocked, credentials):
+    mocked.post(
+        HUB,
+        match=[
+            matchers.urlencoded_params_matcher(
+                {"hub.callback": CALLBACK, "hub.mode": "unsubscribe", "hub.topic": TOPIC}
+            )
+        ],
+        status=202,
+    )
+
+    youtube.websub_unsubscribe(credentials, channel_id=CHANNEL_ID, callback_url=CALLBACK)
+
+    assert len(mocked.calls) == 1
+
+
+def test_a_hub_refusal_is_rejected_without_quoting_the_hub(mocked, credentials, sleeps, caplog):
+    # A hub may echo what it was sent; the secret must not reach the error or a log line.
+    mocked.post(HUB, status=400, body=f"Invalid parameter: hub.secret={HUB_SECRET}")
+
+    with pytest.raises(PlatformRequestRejected) as raised:
+        youtube.websub_subscribe(
+            credentials,
+            channel_id=CHANNEL_ID,
+            callback_url=CALLBACK,
+            secret=HUB_SECRET,
+            lease_seconds=864000,
+        )
+
+    assert type(raised.value) is PlatformRequestRejected
+    assert raised.value.message == "The YouTube WebSub hub refused the request (400)"
+    assert HUB_SECRET not in caplog.text
+    assert sleeps == []
+
+
+def test_a_hub_request_whose_answer_was_lost_is_sent_again(mocked, credentials, sleeps):
+    # Subscribing twice renews twice: unlike a token POST, it may be resent.
+    mocked.post(HUB, body=requests.exceptions.ReadTimeout("read timed out"))
+    mocked.post(HUB, status=202)
+
+    youtube.websub_unsubscribe(credentials, channel_id=CHANNEL_ID, callback_url=CALLBACK)
+
+    assert len(mocked.calls) == 2
