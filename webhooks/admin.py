@@ -27,7 +27,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "social_account", "events", "is_active", "created_at", "updated_at"]
+    list_display = [
+        "id",
+        "social_account",
+        "events",
+        "subscribed_page_ids",
+        "lease_expires_at",
+        "is_active",
+        "created_at",
+        "updated_at",
+    ]
     list_filter = ["is_active", "social_account__platform"]
     search_fields = ["id", "social_account__id"]
     list_select_related = ["social_account"]

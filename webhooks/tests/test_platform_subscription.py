@@ -15,7 +15,7 @@ import time_machine
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
+from django.utils import formats, timezone
 from responses import matchers
 
 from accounts.models import AccountStatus, AuditLog, SocialAccount, SocialPage
@@ -400,6 +400,20 @@ def test_youtube_set_up_subscribes_each_channel_at_the_hub(api, platforms, youtu
     with connection.cursor() as cursor:
         cursor.execute("SELECT hub_secret FROM webhooks_webhooksubscription")
         assert secret.encode() not in bytes(cursor.fetchone()[0])
+
+
+def test_staff_see_what_was_subscribed_and_when_the_lease_ends(
+    api, platforms, youtube_account, staff_client
+):
+    Hub(platforms)
+    set_up(api, youtube_account, ["posts"])
+    subscription = WebhookSubscription.objects.get()
+
+    page = staff_client.get("/admin/webhooks/webhooksubscription/").content.decode()
+
+    assert CHANNEL in page and SECOND_CHANNEL in page
+    assert formats.date_format(subscription.lease_expires_at, "DATETIME_FORMAT") in page
+    assert subscription.hub_secret not in page
 
 
 def test_each_set_up_signs_with_a_new_secret(api, platforms, youtube_account):
