@@ -21,6 +21,7 @@ from accounts.serializers import (
 from vchata_social.api import envelope, envelope_schema
 from vchata_social.pagination import EnvelopeLimitOffsetPagination
 from vchata_social.requests import client_ip
+from vchata_social.schema import error_responses
 
 
 def actor_of(request) -> services.Actor:
@@ -31,7 +32,8 @@ class SocialConnectApi(APIView):
     @extend_schema(
         request=SocialAccountConnectSerializer,
         responses={
-            201: envelope_schema("SocialAccountConnected", socialAccount=SocialAccountSerializer())
+            201: envelope_schema("SocialAccountConnected", socialAccount=SocialAccountSerializer()),
+            **error_responses(409),
         },
         summary="Connect a social media account to the organization",
     )
@@ -115,10 +117,7 @@ class SocialAccountDetailApi(APIView):
         request=SocialAccountUpdateSerializer,
         responses={
             200: envelope_schema(
-                "SocialAccountUpdated",
-                socialAccount=SocialAccountWithStatsSerializer(
-                    help_text="Only id, the fields that were sent, and updatedAt"
-                ),
+                "SocialAccountUpdated", socialAccount=SocialAccountChangesSerializer()
             )
         },
         summary="Update a social account's information and permissions",
@@ -148,7 +147,10 @@ class SocialAccountDetailApi(APIView):
 class SocialAccountRefreshTokenApi(APIView):
     @extend_schema(
         request=AccountTokenRefreshSerializer,
-        responses={200: envelope_schema("AccountTokenRefreshed", tokenInfo=TokenInfoSerializer())},
+        responses={
+            200: envelope_schema("AccountTokenRefreshed", tokenInfo=TokenInfoSerializer()),
+            **error_responses(409, 502, 503),
+        },
         summary="Refresh the account's access token (the stored refresh token by default)",
     )
     def post(self, request, account_id: str):
@@ -169,7 +171,10 @@ class SocialAccountRefreshTokenApi(APIView):
 class SocialAccountValidateTokenApi(APIView):
     @extend_schema(
         request=None,
-        responses={200: envelope_schema("TokenValidated", validation=TokenValidationSerializer())},
+        responses={
+            200: envelope_schema("TokenValidated", validation=TokenValidationSerializer()),
+            **error_responses(409, 502, 503),
+        },
         summary="Validate the account's access token and read its granted permissions",
     )
     def post(self, request, account_id: str):
@@ -190,7 +195,8 @@ class SocialAccountPagesApi(APIView):
                 "SocialPageList",
                 pages=SocialPageSerializer(many=True),
                 total=serializers.IntegerField(),
-            )
+            ),
+            **error_responses(409, 502, 503),
         },
         summary="List the pages behind the account, refreshed from the platform",
     )

@@ -13,6 +13,7 @@ from accounts.serializers import (
     TokensSerializer,
 )
 from vchata_social.api import envelope, envelope_schema
+from vchata_social.schema import error_responses
 from vchata_social.throttling import ClientAddressRateThrottle, UsernameRateThrottle
 
 TOKENS_RESPONSE = envelope_schema("TokensIssued", tokens=TokensSerializer())
@@ -60,7 +61,10 @@ class TokenRefreshApi(APIView):
 class SwitchOrganizationApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=SwitchOrganizationSerializer, responses={200: TOKENS_RESPONSE})
+    @extend_schema(
+        request=SwitchOrganizationSerializer,
+        responses={200: TOKENS_RESPONSE, **error_responses(404)},
+    )
     def post(self, request):
         payload = SwitchOrganizationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

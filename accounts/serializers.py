@@ -34,10 +34,17 @@ def validate_token_text(value: str | None) -> str | None:
     return value
 
 
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField would also take a number, written as text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def permissions_field(**kwargs) -> serializers.ListField:
-    return serializers.ListField(
-        child=serializers.CharField(max_length=200), max_length=200, **kwargs
-    )
+    return serializers.ListField(child=StrictCharField(max_length=200), max_length=200, **kwargs)
 
 
 class PlatformField(serializers.ChoiceField):
@@ -86,6 +93,10 @@ class SocialAccountUpdateSerializer(serializers.Serializer):
     permissions = permissions_field(required=False)
     isActive = serializers.BooleanField(required=False)
 
+    # validate() refuses an empty body and undeclared fields; the schema says so too.
+    min_fields = 1
+    refuses_unknown_fields = True
+
     FIELD_NAMES = {
         "platformUserName": "platform_user_name",
         "platformUserEmail": "platform_user_email",
@@ -111,7 +122,7 @@ class SocialAccountStatsSerializer(serializers.Serializer):
     totalPosts = serializers.IntegerField(source="stats_total_posts")
     totalFollowers = serializers.IntegerField(source="stats_total_followers")
     totalEngagement = serializers.IntegerField(source="stats_total_engagement")
-    lastPostDate = serializers.DateTimeField(source="stats_last_post_date")
+    lastPostDate = serializers.DateTimeField(source="stats_last_post_date", allow_null=True)
 
 
 class SocialAccountSerializer(serializers.ModelSerializer):
@@ -124,10 +135,14 @@ class SocialAccountSerializer(serializers.ModelSerializer):
     permissions = serializers.ListField(child=serializers.CharField())
     isActive = serializers.BooleanField(source="is_active")
     status = serializers.CharField()
-    tokenExpiresAt = serializers.DateTimeField(source="token_expires_at")
-    refreshTokenExpiresAt = serializers.DateTimeField(source="refresh_token_expires_at")
-    dataAccessExpiresAt = serializers.DateTimeField(source="data_access_expires_at")
-    lastSyncAt = serializers.DateTimeField(source="last_sync_at")
+    tokenExpiresAt = serializers.DateTimeField(source="token_expires_at", allow_null=True)
+    refreshTokenExpiresAt = serializers.DateTimeField(
+        source="refresh_token_expires_at", allow_null=True
+    )
+    dataAccessExpiresAt = serializers.DateTimeField(
+        source="data_access_expires_at", allow_null=True
+    )
+    lastSyncAt = serializers.DateTimeField(source="last_sync_at", allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
@@ -165,7 +180,15 @@ class SocialAccountWithStatsSerializer(SocialAccountSerializer):
 
 
 class SocialAccountChangesSerializer(serializers.Serializer):
-    """The PATCH answer: the id, the fields that were sent, and updatedAt."""
+    """The PATCH answer: the id, the fields that were sent, and updatedAt. The fields are
+    declared for the schema, where only id and updatedAt are always present."""
+
+    id = serializers.CharField()
+    platformUserName = serializers.CharField(required=False)
+    platformUserEmail = serializers.EmailField(required=False, allow_null=True)
+    permissions = serializers.ListField(child=serializers.CharField(), required=False)
+    isActive = serializers.BooleanField(required=False)
+    updatedAt = serializers.DateTimeField()
 
     def to_representation(self, account):
         full = SocialAccountWithStatsSerializer(account).data
@@ -214,8 +237,10 @@ class TokenInfoSerializer(serializers.Serializer):
     refreshToken = serializers.SerializerMethodField()
     expiresIn = serializers.SerializerMethodField()
     tokenType = serializers.SerializerMethodField()
-    refreshedAt = serializers.DateTimeField(source="token_refreshed_at")
-    refreshTokenExpiresAt = serializers.DateTimeField(source="refresh_token_expires_at")
+    refreshedAt = serializers.DateTimeField(source="token_refreshed_at", allow_null=True)
+    refreshTokenExpiresAt = serializers.DateTimeField(
+        source="refresh_token_expires_at", allow_null=True
+    )
 
     def get_accessToken(self, account) -> str | None:
         return masked(account.access_token)
@@ -236,10 +261,10 @@ class TokenValidationSerializer(serializers.Serializer):
     """Serializes a TokenValidationOutcome: what the platform said, and when we asked."""
 
     isValid = serializers.BooleanField(source="validation.is_valid")
-    expiresAt = serializers.DateTimeField(source="validation.expires_at")
+    expiresAt = serializers.DateTimeField(source="validation.expires_at", allow_null=True)
     permissions = serializers.ListField(child=serializers.CharField(), source="validation.scopes")
-    platformUserId = serializers.CharField(source="validation.platform_user_id")
-    validatedAt = serializers.DateTimeField(source="account.token_validated_at")
+    platformUserId = serializers.CharField(source="validation.platform_user_id", allow_null=True)
+    validatedAt = serializers.DateTimeField(source="account.token_validated_at", allow_null=True)
 
 
 # --- Sign-in --------------------------------------------------------------------------------
@@ -272,7 +297,7 @@ class SocialPageSerializer(serializers.ModelSerializer):
     platformPageId = serializers.CharField(source="platform_page_id")
     isActive = serializers.BooleanField(source="is_active")
     followersCount = serializers.IntegerField(source="followers_count", allow_null=True)
-    lastPostDate = serializers.DateTimeField(source="last_post_date")
+    lastPostDate = serializers.DateTimeField(source="last_post_date", allow_null=True)
 
     class Meta:
         model = SocialPage

@@ -4,6 +4,7 @@ answer in the envelope."""
 import time
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -22,6 +23,7 @@ from analytics.serializers import (
 )
 from vchata_social.api import envelope, envelope_schema
 from vchata_social.errors import ApplicationError
+from vchata_social.schema import error_responses
 
 # How often a waiting sync request looks at its run.
 POLL_SECONDS = 0.25
@@ -32,8 +34,10 @@ SYNC_STARTED = envelope_schema(
     statusUrl=serializers.CharField(help_text="Poll this URL for the run's progress"),
 )
 DATE_RANGE_PARAMETERS = [
-    OpenApiParameter("dateFrom", str, description="YYYY-MM-DD; default 29 days before dateTo"),
-    OpenApiParameter("dateTo", str, description="YYYY-MM-DD; default today (UTC)"),
+    OpenApiParameter(
+        "dateFrom", OpenApiTypes.DATE, description="YYYY-MM-DD; default 29 days before dateTo"
+    ),
+    OpenApiParameter("dateTo", OpenApiTypes.DATE, description="YYYY-MM-DD; default today (UTC)"),
 ]
 
 
@@ -51,6 +55,7 @@ class SocialAccountSyncApi(APIView):
         responses={
             200: envelope_schema("SyncFinished", syncResult=SyncResultSerializer()),
             202: OpenApiResponse(SYNC_STARTED, description="Still running, or already was"),
+            **error_responses(409, 502, 503),
         },
         summary="Sync the account's pages, posts, followers and engagement",
     )

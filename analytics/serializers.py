@@ -69,7 +69,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
     engagementSynced = serializers.IntegerField(source="engagement_synced")
     syncDuration = serializers.FloatField(source="duration_seconds", allow_null=True)
     startedAt = serializers.DateTimeField(source="started_at")
-    finishedAt = serializers.DateTimeField(source="finished_at")
+    finishedAt = serializers.DateTimeField(source="finished_at", allow_null=True)
     error = serializers.SerializerMethodField()
 
     class Meta:

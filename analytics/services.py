@@ -35,7 +35,8 @@ from accounts.services import (
 from analytics import stats_cache
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus, SyncType
 from analytics.signals import sync_finished
-from vchata_social.errors import Conflict
+from vchata_social.errors import Conflict, ServiceUnavailable
+from vchata_social.outages import BROKER_UNREACHABLE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ POST_METRICS = ("likes", "comments", "shares", "views", "reach", "clicks", "enga
 POST_FIELDS_FROM_PLATFORM = ("page", "published_at", "text", "url", *POST_METRICS, "updated_at")
 UNEXPECTED_FAILURE = "The sync failed unexpectedly; it can be started again"
 LOST_RUN = "The sync stopped without finishing (its worker was lost)"
+NOT_QUEUED = "The sync could not be handed to a worker (the task queue is unreachable)"
 
 
 @dataclass(frozen=True)
@@ -109,10 +111,23 @@ def _create_run(
         details={"syncId": run.pk, "syncType": run.sync_type},
     )
     if enqueue:
-        from analytics.tasks import run_sync  # the tasks module imports this one
-
-        transaction.on_commit(lambda: run_sync.delay(run.pk))
+        transaction.on_commit(partial(_hand_to_worker, run.pk))
     return run
+
+
+def _hand_to_worker(run_id: str) -> None:
+    """Queue the committed run. With the broker unreachable no worker will ever take it: the
+    run fails at once (no RUNNING run left to block the next sync) and the caller gets a 503."""
+    from analytics.tasks import run_sync  # the tasks module imports this one
+
+    try:
+        run_sync.delay(run_id)
+    except BROKER_UNREACHABLE_ERRORS as error:
+        logger.warning("Sync %s not queued, broker unreachable: %s", run_id, type(error).__name__)
+        SyncRun.objects.filter(pk=run_id, status=SyncStatus.RUNNING).update(
+            status=SyncStatus.FAILED, finished_at=timezone.now(), error=NOT_QUEUED, error_status=503
+        )
+        raise ServiceUnavailable("The sync could not be started; try again shortly") from None
 
 
 def _posts_since(account: SocialAccount, sync_type: str) -> datetime | None:

@@ -37,3 +37,15 @@ class Conflict(ApplicationError):
 class Forbidden(ApplicationError):
     status_code = 403
     default_message = "Insufficient permissions for this operation"
+
+
+class ServiceUnavailable(ApplicationError):
+    """A service we depend on (PostgreSQL, Redis, the task broker) cannot be reached. Nothing
+    was done, so the same request may simply be sent again after `retry_after` seconds."""
+
+    status_code = 503
+    default_message = "Service temporarily unavailable"
+
+    def __init__(self, message: str | None = None, *, retry_after: float = 30):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -13,12 +13,13 @@ from http import HTTPStatus
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.views import csrf, defaults
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from vchata_social.errors import ApplicationError
+from vchata_social.errors import ApplicationError, ServiceUnavailable
+from vchata_social.outages import DATABASE_UNREACHABLE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +49,28 @@ def error_response(status_code: int, message: str | list[str]) -> JsonResponse:
     return JsonResponse(error_body(status_code, message), status=status_code)
 
 
+# What a client is asked to wait while the database cannot be reached: Django opens a new
+# connection on the next request, so the service recovers by itself once PostgreSQL is back.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
 def envelope_exception_handler(exc: Exception, context: dict) -> Response:
+    if isinstance(exc, DATABASE_UNREACHABLE_ERRORS):
+        exc = _database_unavailable(exc, context)
     status_code, message = _status_and_message(exc)
     if status_code >= 500 and not isinstance(exc, ApplicationError):
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
     return Response(
         error_body(status_code, message), status=status_code, headers=_advice_headers(exc)
     )
+
+
+def _database_unavailable(exc: Exception, context: dict) -> ServiceUnavailable:
+    """An outage, a restart or a lost connection: PostgreSQL rolls back the transaction under
+    way, and the client is asked to send the request again a little later."""
+    view = context.get("view").__class__.__name__
+    logger.warning("Database unavailable in %s: %s", view, type(exc).__name__)
+    return ServiceUnavailable(retry_after=DATABASE_RETRY_AFTER_SECONDS)
 
 
 def _status_and_message(exc: Exception) -> tuple[int, str | list[str]]:
@@ -80,7 +96,17 @@ def _status_and_message(exc: Exception) -> tuple[int, str | list[str]]:
         return 400, "Bad request"
     if isinstance(exc, BadRequest):
         return 400, _plain_text(exc) or "Bad request"
+    if isinstance(exc, UnreadablePostError):
+        return _unreadable_body(exc)
     return 500, "Internal server error"
+
+
+def _unreadable_body(exc: UnreadablePostError) -> tuple[int, str]:
+    """The client stopped sending its body: past the web server's socket timeout
+    (vchata_social.web_worker) or by hanging up. Not a fault of ours, so no 500."""
+    if isinstance(exc.__cause__, TimeoutError):
+        return 408, "Request body was not received in time"
+    return 400, "Request body could not be read"
 
 
 def _auth_message(exc: drf.APIException) -> str:

@@ -6,7 +6,9 @@ start on the example keys or without DATABASE_URL and REDIS_URL.
 """
 
 from datetime import timedelta
+from ipaddress import ip_address
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -172,11 +174,16 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    # Off by default: TLS usually ends at the proxy, which redirects. The health check stays
-    # reachable over plain HTTP for the load balancer.
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+    # A request that reached the proxy over https says so in X-Forwarded-Proto and passes;
+    # one that came over plain HTTP is redirected, whether or not the proxy redirects too. The
+    # health check stays reachable over plain HTTP for the load balancer.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    # Browsers then refuse plain HTTP to this host (and the hosts under it) for a year. The
+    # header is sent on https answers only; preloading takes a submission to the browsers' list.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # --- API -------------------------------------------------------------------------------
 
@@ -376,6 +383,42 @@ SOCIAL_PLATFORMS = {
         WEBSUB_HUB_URL="https://pubsubhubbub.appspot.com/subscribe",
     ),
 }
+
+
+def _is_https_or_loopback(url: str) -> bool:
+    """Loopback addresses never leave the machine: a local stand-in for a platform."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_plain_http_platform_urls() -> None:
+    """Access tokens, refresh tokens and the apps' client secrets go to these addresses."""
+    plain = [
+        f"SOCIAL_{platform}_{key}"
+        for platform, values in SOCIAL_PLATFORMS.items()
+        for key, url in values.items()
+        if key.endswith("_URL") and not _is_https_or_loopback(url)
+    ]
+    if plain:
+        raise ImproperlyConfigured(
+            f"DEBUG is off but {', '.join(plain)} {'is' if len(plain) == 1 else 'are'} not "
+            "https; platform tokens and client secrets are only sent over https (plain http "
+            "only to a loopback address)."
+        )
+
+
+if not DEBUG:
+    _refuse_plain_http_platform_urls()
+
 # The LinkedIn-Version header. LinkedIn's version table, as of August 2026, lists 202607
 # (July 2026) as the latest, served until 2027-07-15
 # (learn.microsoft.com/en-us/linkedin/marketing/integrations/migrations); a newer one may

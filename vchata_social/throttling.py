@@ -3,25 +3,52 @@
 DRF's own throttles key on the whole X-Forwarded-For header when NUM_PROXIES is unset, a
 value the client writes: a new header on each attempt is a new, empty bucket. These key on
 the address the audit log records, and on the username tried, whichever address it comes from.
+
+Their counts live in the shared cache (Redis). While it cannot be reached they count in the
+memory of each process instead: the limit still holds per process, and sign-in keeps working
+rather than failing with a 500.
 """
 
 import hashlib
+import logging
 
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
+from vchata_social.outages import CACHE_UNREACHABLE_ERRORS
 from vchata_social.requests import client_ip
 
+logger = logging.getLogger(__name__)
 
-class ClientAddressRateThrottle(ScopedRateThrottle):
+# Counts kept while the shared cache is unreachable; each process has its own.
+PROCESS_LOCAL_COUNTS = LocMemCache("throttle-fallback", {"MAX_ENTRIES": 10_000})
+
+
+class ProcessLocalFallbackMixin:
+    """Counts in PROCESS_LOCAL_COUNTS whenever the shared cache raises."""
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except CACHE_UNREACHABLE_ERRORS as error:
+            logger.warning(
+                "Throttle cache unreachable (%s); counting in this process",
+                type(error).__name__,
+            )
+            self.cache = PROCESS_LOCAL_COUNTS
+            return super().allow_request(request, view)
+
+
+class ClientAddressRateThrottle(ProcessLocalFallbackMixin, ScopedRateThrottle):
     """The view's `throttle_scope` rate, per client address as TRUSTED_PROXY_COUNT reads it."""
 
     def get_ident(self, request: Request) -> str:
         return client_ip(request) or "unknown"
 
 
-class UsernameRateThrottle(SimpleRateThrottle):
+class UsernameRateThrottle(ProcessLocalFallbackMixin, SimpleRateThrottle):
     """Attempts on one username, from any number of addresses (AUTH_USERNAME_THROTTLE_RATE).
 
     Every attempt counts, the right password included: the throttle runs before it is checked."""

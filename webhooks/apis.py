@@ -18,6 +18,7 @@ from vchata_social.api import envelope, envelope_schema
 from vchata_social.errors import ApplicationError, NotFound
 from vchata_social.exceptions import error_response
 from vchata_social.permissions import ManagesOrganization
+from vchata_social.schema import error_responses
 from webhooks import selectors, services
 from webhooks.serializers import (
     EventFilterSerializer,
@@ -44,7 +45,8 @@ class WebhookApi(APIView):
                 "WebhookSetUp",
                 webhook=WebhookSubscriptionSerializer(),
                 platformSubscription=PlatformSubscriptionSerializer(),
-            )
+            ),
+            **error_responses(409, 502, 503),
         },
         summary="Set up (or replace) the account's webhook, subscribing at the platform where "
         "its API allows it",
@@ -203,7 +205,8 @@ class NotificationEndpointsApi(APIView):
         responses={
             201: envelope_schema(
                 "NotificationEndpointCreated", endpoint=NotificationEndpointSerializer()
-            )
+            ),
+            **error_responses(409),
         },
         summary="Register an endpoint the organization's events are POSTed to, signed",
     )

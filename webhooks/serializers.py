@@ -136,7 +136,7 @@ class EventFilterSerializer(serializers.Serializer):
 class SocialEventSerializer(serializers.ModelSerializer):
     socialAccountId = serializers.CharField(source="social_account_id")
     platformEventId = serializers.CharField(source="platform_event_id")
-    occurredAt = serializers.DateTimeField(source="occurred_at")
+    occurredAt = serializers.DateTimeField(source="occurred_at", allow_null=True)
     author = serializers.SerializerMethodField()
     objectIds = serializers.DictField(child=serializers.CharField(), source="object_ids")
     receivedAt = serializers.DateTimeField(source="created_at")

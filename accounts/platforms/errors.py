@@ -29,6 +29,14 @@ class PlatformRateLimited(PlatformUnavailable):
         self.retry_after = retry_after
 
 
+class RateLimiterUnreachable(PlatformRateLimited):
+    """Transient, and ours: the call budget (kept in Redis) cannot be counted, so the platform
+    is not called at all rather than called past its limit. 503: the platform is not at fault."""
+
+    status_code = 503
+    default_message = "Service temporarily unavailable; the platform was not called"
+
+
 class PlatformQuotaExhausted(PlatformRateLimited):
     """Transient, but not for seconds: the app's quota for a whole period (YouTube's day, X's
     month) is spent. `retry_after` is the time to the period's reset; retrying sooner is

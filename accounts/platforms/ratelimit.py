@@ -8,18 +8,28 @@ NTP-synchronised clock) agrees on when a window starts and ends.
 
 Going over the budget raises PlatformRateLimited at once, carrying the seconds until the window
 resets: the caller reschedules its work instead of holding a worker asleep.
+
+When Redis cannot be reached the budget cannot be counted, and no call is made: a platform's
+limit is never exceeded blindly. RateLimiterUnreachable (503, with a Retry-After) is raised
+instead, and calls resume by themselves once Redis answers again.
 """
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 
-from accounts.platforms.errors import PlatformRateLimited
+from accounts.platforms.errors import PlatformRateLimited, RateLimiterUnreachable
+from vchata_social.outages import CACHE_UNREACHABLE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 # A counter outlives its window by one more window, then Redis drops it by itself.
 COUNTER_TTL_SECONDS = 2 * WINDOW_SECONDS
+# What a caller is asked to wait while Redis is unreachable: long enough for a restart.
+UNREACHABLE_RETRY_AFTER_SECONDS = 30
 
 
 def take(key: str, *, limit: int | None = None) -> None:
@@ -30,8 +40,16 @@ def take(key: str, *, limit: int | None = None) -> None:
     budget = settings.PLATFORM_RATE_LIMIT_PER_MINUTE if limit is None else limit
     now = time.time()
     window = int(now // WINDOW_SECONDS)
-    if _count_call(_counter_key(key, window)) > budget:
+    if _count_reachably(_counter_key(key, window)) > budget:
         raise PlatformRateLimited(retry_after=(window + 1) * WINDOW_SECONDS - now)
+
+
+def _count_reachably(counter_key: str) -> int:
+    try:
+        return _count_call(counter_key)
+    except CACHE_UNREACHABLE_ERRORS as error:
+        logger.warning("Platform rate limiter unreachable: %s", type(error).__name__)
+        raise RateLimiterUnreachable(retry_after=UNREACHABLE_RETRY_AFTER_SECONDS) from None
 
 
 def _count_call(counter_key: str) -> int:

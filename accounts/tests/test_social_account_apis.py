@@ -404,3 +404,14 @@ def test_an_empty_refresh_token_on_connect_means_none(api, empty):
 
     assert response.status_code == 201
     assert SocialAccount.objects.get().refresh_token is None
+
+
+def test_permissions_must_be_strings(api, account_factory):
+    account = account_factory()
+
+    response = api.patch(
+        f"/social/accounts/{account.pk}", {"permissions": ["pages_show_list", 7]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["message"] == ["permissions.1 not a valid string"]

@@ -29,3 +29,47 @@ def test_swagger_ui_is_served():
 
 def test_schema_generates_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
+
+
+def _schema() -> dict:
+    return Client().get("/api/schema/?format=json", HTTP_X_FORWARDED_PROTO="https").json()
+
+
+@pytest.mark.django_db
+def test_fields_that_can_be_null_are_nullable():
+    components = _schema()["components"]["schemas"]
+    nullable = {
+        "SocialAccount": ["lastSyncAt", "refreshTokenExpiresAt", "tokenExpiresAt"],
+        "SocialAccountStats": ["lastPostDate"],
+        "TokenValidation": ["expiresAt", "platformUserId"],
+        "TokenInfo": ["refreshTokenExpiresAt"],
+        "SocialPage": ["lastPostDate"],
+        "SyncRun": ["finishedAt"],
+    }
+    for component, fields in nullable.items():
+        for field in fields:
+            assert components[component]["properties"][field].get("nullable"), (component, field)
+
+
+@pytest.mark.django_db
+def test_each_operation_lists_the_errors_it_can_answer():
+    paths = _schema()["paths"]
+
+    def statuses(path: str, method: str) -> set[str]:
+        return set(paths[path][method]["responses"])
+
+    assert {"409", "415"} <= statuses("/social/connect", "post")
+    assert {"409", "502", "503"} <= statuses("/social/accounts/{account_id}/pages", "get")
+    assert "429" in statuses("/auth/token", "post")
+    assert "415" not in statuses("/social/accounts/{account_id}/validate-token", "post")
+    assert "404" not in statuses("/social/accounts", "get")
+
+
+@pytest.mark.django_db
+def test_the_patch_answer_has_its_own_partial_schema():
+    components = _schema()["components"]["schemas"]
+    changes = components["SocialAccountChanges"]
+    assert changes["required"] == ["id", "updatedAt"]
+    assert "stats" not in changes["properties"]
+    request = components["PatchedSocialAccountUpdateRequest"]
+    assert (request["minProperties"], request["additionalProperties"]) == (1, False)
