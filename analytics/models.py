@@ -36,7 +36,8 @@ class SyncRun(models.Model):
     # Where posts were asked from: the start of the last successful run (incremental only).
     since = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
-    # Set by the one worker that carries the run out: a task delivered twice finds it taken.
+    # Set by the one worker that carries the run out, and refreshed as it goes (a heartbeat):
+    # a task delivered twice finds it taken, unless that worker was lost.
     claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # What went wrong, as the client may see it, and the HTTP status it maps to.

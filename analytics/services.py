@@ -8,7 +8,7 @@ last successful sync left it (the posts already written stay: they were really s
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -45,6 +45,9 @@ POST_FIELDS_FROM_PLATFORM = ("page", "published_at", "text", "url", *POST_METRIC
 UNEXPECTED_FAILURE = "The sync failed unexpectedly; it can be started again"
 LOST_RUN = "The sync stopped without finishing (its worker was lost)"
 NOT_QUEUED = "The sync could not be handed to a worker (the task queue is unreachable)"
+# A running sync's heartbeat beats at least this many times within SYNC_CLAIM_TIMEOUT_SECONDS
+# (plus one platform call, which may be slow): a live worker is never taken for lost.
+HEARTBEATS_PER_CLAIM_TIMEOUT = 10
 
 
 @dataclass(frozen=True)
@@ -151,18 +154,76 @@ def _fail_lost_runs(account: SocialAccount) -> None:
     ).update(status=SyncStatus.FAILED, finished_at=timezone.now(), error=LOST_RUN, error_status=500)
 
 
+class ClaimLost(Exception):
+    """The run is no longer this worker's: another one took it over (this one's heartbeat had
+    stopped for SYNC_CLAIM_TIMEOUT_SECONDS) or it was ended meanwhile. This worker stops."""
+
+
 def sync_run_execute(*, run_id: str) -> SyncRun:
-    """Carry out a started run, once: a run already claimed (a task delivered twice) or no
-    longer RUNNING is left as it is."""
-    claimed = SyncRun.objects.filter(
-        pk=run_id, status=SyncStatus.RUNNING, claimed_at__isnull=True
-    ).update(claimed_at=timezone.now())
+    """Carry out a started run, once. A run another worker is carrying out (its heartbeat is
+    fresh) or no longer RUNNING is left as it is. A run whose heartbeat stopped lost its worker
+    (the broker delivers the late-acknowledged task again): it is taken over and read afresh."""
     run = SyncRun.objects.select_related("social_account").get(pk=run_id)
-    if not claimed:
+    if not _claim(run):
         return run
+    try:
+        return _carry_out(run)
+    except ClaimLost:
+        logger.warning("Sync %s stopped: another worker took it over or it ended", run.pk)
+        run.refresh_from_db()
+        return run
+
+
+def _claim(run: SyncRun) -> bool:
+    """Take the run for this worker: unclaimed, or claimed by a worker whose heartbeat stopped.
+    A compare-and-set on the claim as read, so that of two deliveries only one takes it."""
+    if run.status != SyncStatus.RUNNING or _heartbeat_is_fresh(run.claimed_at):
+        return False
+    now = timezone.now()
+    # The run is read again from the start: its counts start again with it.
+    taken = SyncRun.objects.filter(
+        pk=run.pk, status=SyncStatus.RUNNING, claimed_at=run.claimed_at
+    ).update(claimed_at=now, posts_synced=0, engagement_synced=0)
+    if not taken:
+        return False
+    if run.claimed_at is not None:
+        logger.warning("Sync %s taken over: last heartbeat at %s", run.pk, run.claimed_at)
+    run.claimed_at, run.posts_synced, run.engagement_synced = now, 0, 0
+    return True
+
+
+def _heartbeat_is_fresh(claimed_at: datetime | None) -> bool:
+    if claimed_at is None:
+        return False
+    timeout = timedelta(seconds=settings.SYNC_CLAIM_TIMEOUT_SECONDS)
+    return timezone.now() - claimed_at < timeout
+
+
+def _heartbeat_is_due(run: SyncRun) -> bool:
+    interval = settings.SYNC_CLAIM_TIMEOUT_SECONDS / HEARTBEATS_PER_CLAIM_TIMEOUT
+    return (timezone.now() - run.claimed_at).total_seconds() >= interval
+
+
+def _still_claimed(run: SyncRun) -> models.QuerySet[SyncRun]:
+    """The run, as long as this worker's claim on it holds."""
+    return SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING, claimed_at=run.claimed_at)
+
+
+def _beat(run: SyncRun, **progress: models.Expression) -> None:
+    """Record progress and that this worker is alive, in one UPDATE. Raises ClaimLost when
+    the run is no longer this worker's."""
+    now = timezone.now()
+    if not _still_claimed(run).update(claimed_at=now, **progress):
+        raise ClaimLost
+    run.claimed_at = now
+
+
+def _carry_out(run: SyncRun) -> SyncRun:
     account = run.social_account
     try:
         pages, insights = _pull(run, account)
+    except ClaimLost:
+        raise
     except ReauthRequired as error:
         social_account_mark_reauth_required(
             account_id=account.pk, actor=SYSTEM, reason=str(error.message)
@@ -192,6 +253,7 @@ def _pull(run: SyncRun, account: SocialAccount) -> tuple[list[SocialPage], list[
             insights += client.fetch_daily_insights(
                 credentials, platform_page, since=since, until=until
             )
+        _beat(run)
     return pages, insights
 
 
@@ -216,13 +278,24 @@ def history_window(run: SyncRun) -> tuple[date, date]:
     return max(earliest, run.since.date() - timedelta(days=1)), today
 
 
-def _batches(items: Iterator[PlatformPost], size: int) -> Iterator[list[PlatformPost]]:
-    while batch := list(islice(items, size)):
+def _batches(
+    items: Iterator[PlatformPost], size: int, *, end_early: Callable[[], bool]
+) -> Iterator[list[PlatformPost]]:
+    """Lists of at most `size` items; a list also ends at an item that finds `end_early()`
+    true, so that a platform answering slowly still lets the run's heartbeat beat."""
+    batch: list[PlatformPost] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size or end_early():
+            yield batch
+            batch = []
+    if batch:
         yield batch
 
 
 def _store_posts(run: SyncRun, page: SocialPage, posts: Iterator[PlatformPost]) -> None:
-    for batch in _batches(posts, settings.SYNC_BATCH_SIZE):
+    heartbeat_due = partial(_heartbeat_is_due, run)
+    for batch in _batches(posts, settings.SYNC_BATCH_SIZE, end_early=heartbeat_due):
         # A post may come twice (offset paging shifts when one is published meanwhile); one
         # upsert may not touch a row twice, so the last copy of each stands.
         latest = {post.platform_post_id: post for post in batch}
@@ -234,7 +307,8 @@ def _store_posts(run: SyncRun, page: SocialPage, posts: Iterator[PlatformPost]) 
             update_fields=POST_FIELDS_FROM_PLATFORM,
         )
         # Counted as they are written, so that a caller polling the run sees it grow.
-        SyncRun.objects.filter(pk=run.pk).update(
+        _beat(
+            run,
             posts_synced=models.F("posts_synced") + len(rows),
             engagement_synced=models.F("engagement_synced") + sum(r.engagement for r in rows),
         )
@@ -259,11 +333,16 @@ def _post_row(account_id: str, page: SocialPage, post: PlatformPost) -> Post:
 
 
 def _fail(run: SyncRun, error: PlatformError | None) -> SyncRun:
-    run.status = SyncStatus.FAILED
-    run.finished_at = timezone.now()
-    run.error = UNEXPECTED_FAILURE if error is None else str(error.message)
-    run.error_status = 500 if error is None else error.status_code
-    run.save(update_fields=["status", "finished_at", "error", "error_status"])
+    outcome = {
+        "status": SyncStatus.FAILED,
+        "finished_at": timezone.now(),
+        "error": UNEXPECTED_FAILURE if error is None else str(error.message),
+        "error_status": 500 if error is None else error.status_code,
+    }
+    if not _still_claimed(run).update(**outcome):
+        raise ClaimLost
+    for field, value in outcome.items():
+        setattr(run, field, value)
     _tell_finished(run)
     return run
 
@@ -274,6 +353,16 @@ def _succeed(
 ) -> SyncRun:
     """The account's summary, its daily history and the run's outcome, in one transaction."""
     followers = sum(page.followers_count or 0 for page in pages)
+    now = timezone.now()
+    # First, so that the run's row stays locked to this transaction: a run no longer this
+    # worker's writes nothing.
+    finished = _still_claimed(run).update(
+        status=SyncStatus.SUCCEEDED,
+        finished_at=now,
+        followers_synced=followers if run.include_followers else 0,
+    )
+    if not finished:
+        raise ClaimLost
     if run.include_followers or run.include_engagement:
         _store_daily_history(run, account, followers, insights)
     _store_last_post_dates(account)
@@ -282,7 +371,6 @@ def _succeed(
         engagement=models.Sum("engagement"),
         last=models.Max("published_at"),
     )
-    now = timezone.now()
     changes = {
         "stats_total_posts": summary["total"],
         "stats_total_engagement": summary["engagement"] or 0,
@@ -292,11 +380,6 @@ def _succeed(
     if run.include_followers:
         changes["stats_total_followers"] = followers
     SocialAccount.objects.filter(pk=account.pk).update(**changes, updated_at=now)
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=SyncStatus.SUCCEEDED,
-        finished_at=now,
-        followers_synced=followers if run.include_followers else 0,
-    )
     transaction.on_commit(lambda: stats_cache.invalidate(account.pk))
     run.refresh_from_db()
     _tell_finished(run)

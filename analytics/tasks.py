@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 SCHEDULED_SYNC_RETRIES = 3
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 1800
-# The HTTP status of a failure worth another scheduled try: the platform was down or busy.
-TRANSIENT_FAILURE_STATUS = 502
+# The HTTP statuses of a failure worth another scheduled try: the platform was down or busy
+# (502), or Redis, which counts the platform calls, could not be reached (503).
+TRANSIENT_FAILURE_STATUSES = frozenset({502, 503})
 
 
 @shared_task(acks_late=True)
@@ -50,7 +51,7 @@ def sync_on_schedule(self, account_id: str) -> str:
     if start.already_running:
         return "already_running"
     run = sync_run_execute(run_id=start.run.pk)
-    if run.status == SyncStatus.FAILED and run.error_status == TRANSIENT_FAILURE_STATUS:
+    if run.status == SyncStatus.FAILED and run.error_status in TRANSIENT_FAILURE_STATUSES:
         raise self.retry(countdown=_backoff(self.request.retries))
     return run.status
 

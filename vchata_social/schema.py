@@ -6,8 +6,11 @@ read, 429 wherever a throttle runs, 404 wherever the path names a resource. The 
 on what the operation does (a conflict, a platform call), so the view names them with
 `error_responses(…)` in its `extend_schema`."""
 
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 
 from vchata_social.api import ErrorEnvelopeSerializer
 
@@ -27,6 +30,10 @@ ERROR_DESCRIPTIONS = {
 }
 # What any operation may answer: input it refuses, a caller it does not know, a role too low.
 COMMON_ERRORS = (400, 401, 403)
+# Text without U+0000, which a CharField refuses; and, where it trims the text and refuses
+# a blank one, with a character other than whitespace.
+NO_NULL_CHARACTER = r"^[^\u0000]*$"
+NOT_BLANK_NOR_NULL_CHARACTER = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 # Statuses that a request without a path parameter can answer only through its own logic.
 RESOURCE_NOT_FOUND = 404
 BODY_NOT_JSON = 415
@@ -62,6 +69,18 @@ class EnvelopeAutoSchema(AutoSchema):
                 result["additionalProperties"] = False
         return result
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        """A body that needs at least one field cannot be left out either."""
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        return schema, required or bool(getattr(force_instance(serializer), "min_fields", 0))
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        result = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and _refuses_null_characters(field, result):
+            refuses_blank = field.trim_whitespace and not field.allow_blank
+            result["pattern"] = NOT_BLANK_NOR_NULL_CHARACTER if refuses_blank else NO_NULL_CHARACTER
+        return result
+
     def _implied_error_codes(self) -> list[int]:
         codes = list(COMMON_ERRORS)
         if "{" in self.path:
@@ -74,3 +93,15 @@ class EnvelopeAutoSchema(AutoSchema):
 
     def _reads_body(self) -> bool:
         return self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+
+
+def _refuses_null_characters(field, schema: dict) -> bool:
+    """Free text (no format of its own) that DRF's CharField checks for U+0000."""
+    return (
+        isinstance(field, serializers.CharField)
+        and schema.get("type") == "string"
+        and "format" not in schema
+        and any(isinstance(v, ProhibitNullCharactersValidator) for v in field.validators)
+        # drf-spectacular writes a RegexValidator's own pattern, stricter, later on.
+        and not any(isinstance(v, RegexValidator) for v in field.validators)
+    )

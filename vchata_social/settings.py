@@ -134,12 +134,19 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="vchata"),
+            # A Redis that hangs fails a call after this long instead of holding the request
+            # (and the platform rate limiter, which counts in this cache).
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -255,6 +262,10 @@ SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=500)
 SYNC_HISTORY_DAYS = env.int("SYNC_HISTORY_DAYS", default=90)
 # A run still RUNNING after this long lost its worker: the next sync marks it failed.
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=3600)
+# A running sync refreshes its claim (a heartbeat) as it stores posts and finishes pages; one
+# whose heartbeat is older than this lost its worker, and the task delivered again takes it
+# over. Well above the longest gap between two heartbeats: one platform call with its retries.
+SYNC_CLAIM_TIMEOUT_SECONDS = env.int("SYNC_CLAIM_TIMEOUT_SECONDS", default=300)
 # How often the schedule syncs every active account, spread over the interval.
 SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=6 * 3600)
 # Daily history older than this is deleted by the daily clean-up.
@@ -309,6 +320,16 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not _CON
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task taken by a worker and not acknowledged this long after (the worker was lost) is
+# delivered again by Redis. A longer task is delivered twice: the sync claim makes that harmless.
+# Redis counts a task sent with a countdown from when it was sent, and the schedule spreads
+# syncs over SYNC_INTERVAL_SECONDS: the default outlasts the longest countdown, or a scheduled
+# sync would be delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int(
+        "CELERY_VISIBILITY_TIMEOUT_SECONDS", default=SYNC_INTERVAL_SECONDS + 3600
+    )
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -8,7 +8,7 @@ from django.http.request import RawPostDataException
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
@@ -96,11 +96,7 @@ def receiver_url(request, account) -> str:
 
 class WebhookVerifyApi(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("hub.mode", str, required=True),
-            OpenApiParameter("hub.challenge", str, required=True),
-            OpenApiParameter("hub.verify_token", str, required=True),
-        ],
+        parameters=[WebhookVerifySerializer],
         responses={200: OpenApiResponse(str, description="The challenge, as plain text")},
         summary="Verify the webhook: echo hub.challenge when hub.verify_token matches",
     )

@@ -39,6 +39,7 @@ from accounts.platforms.youtube import YouTubeClient, channel_feed_topic
 from accounts.services import Actor, platform_call
 from analytics.services import platform_page_of
 from vchata_social.errors import ApplicationError
+from vchata_social.outages import CACHE_UNREACHABLE_ERRORS
 from webhooks.models import SubscribedEvent, WebhookSubscription
 
 logger = logging.getLogger(__name__)
@@ -512,16 +513,28 @@ def _log_failure(
 
 
 def websub_intent_record(account_id: str, mode: str, topic: str) -> None:
-    cache.set(_intent_key(account_id, mode, topic), True, timeout=WEBSUB_INTENT_SECONDS)
+    """Remember that we ask the hub to `mode` the account's callback to `topic`, so that its
+    verification is confirmed even before set-up stores the topic."""
+    try:
+        cache.set(_intent_key(account_id, mode, topic), True, timeout=WEBSUB_INTENT_SECONDS)
+    except CACHE_UNREACHABLE_ERRORS as error:
+        # The request is still sent: the hub's verification then confirms stored topics only.
+        logger.warning(
+            "Cache unreachable; WebSub intent of %s not recorded: %s",
+            account_id,
+            type(error).__name__,
+        )
 
 
 def websub_intended(account_id: str, mode: str, topic: str) -> bool:
     """Whether we asked the hub to `mode` the account's callback to `topic` lately."""
     try:
         return bool(cache.get(_intent_key(account_id, mode, topic)))
-    except Exception:
+    except CACHE_UNREACHABLE_ERRORS as error:
         # Without the cache only stored topics are confirmed, as before any request was sent.
-        logger.warning("Cache unreachable; WebSub intents of %s not read", account_id)
+        logger.warning(
+            "Cache unreachable; WebSub intents of %s not read: %s", account_id, type(error).__name__
+        )
         return False
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from vchata_social.tests.leaks import leaks_in, stored_secrets
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -46,9 +48,12 @@ def start_worker(broker_url: str, **environment: str) -> subprocess.Popen:
 
 
 def stop_worker(worker: subprocess.Popen) -> str:
-    """Stop the worker; its output, for the assertion message."""
+    """Stop the worker; its output, for the assertion message. What it logged must hold no
+    secret and no stack trace."""
     worker.terminate()
-    return worker.communicate(timeout=30)[0].decode()
+    output = worker.communicate(timeout=30)[0].decode()
+    assert leaks_in([output], also=stored_secrets()) == [], output
+    return output
 
 
 def wait_for(condition, seconds: float) -> bool:

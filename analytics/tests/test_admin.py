@@ -8,6 +8,7 @@ import pytest
 from accounts.models import SocialPage
 from accounts.tests.clients import change_url
 from analytics.models import DailyMetric, SyncRun, SyncStatus
+from vchata_social.tests.private_services import forget_broker_connections, private_redis
 
 ACCOUNTS = "/admin/accounts/socialaccount/"
 
@@ -82,3 +83,26 @@ def test_staff_start_a_sync_from_the_account_list(
     assert "Started a sync of 1 account(s)." in response.content.decode()
     run = SyncRun.objects.get(social_account=account)
     assert (run.sync_type, run.status, run.posts_synced) == ("incremental", "SUCCEEDED", 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_started_from_the_admin_with_the_broker_unreachable_shows_why(
+    staff_client, account_factory, settings
+):
+    account = account_factory(platform="TIKTOK")
+    with private_redis() as broker:
+        settings.CELERY_BROKER_URL = broker.url()
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        forget_broker_connections()
+        broker.stop()
+        try:
+            response = staff_client.post(
+                ACCOUNTS, {"action": "sync_accounts", "_selected_action": [account.pk]}, follow=True
+            )
+        finally:
+            forget_broker_connections()
+
+    assert response.status_code == 200
+    assert "The sync could not be started; try again shortly" in response.content.decode()
+    run = SyncRun.objects.get(social_account=account)
+    assert (run.status, run.error_status) == (SyncStatus.FAILED, 503)

@@ -15,6 +15,7 @@ from analytics.tasks import (
     sync_on_schedule,
 )
 from analytics.tests.conftest import USER_INFO, VIDEO_LIST
+from vchata_social.tests.private_services import free_port
 
 
 def test_syncs_are_spread_evenly_over_the_interval_within_each_platform():
@@ -80,3 +81,24 @@ def test_history_older_than_the_retention_is_deleted(tiktok_account, settings):
 
     assert delete_expired_history.apply().get() == 1
     assert sorted(DailyMetric.objects.values_list("day", flat=True)) == [kept, today]
+
+
+@pytest.mark.django_db
+def test_a_sync_refused_while_redis_is_unreachable_is_retried_later(
+    tiktok_account, platforms, settings
+):
+    # Nothing listens there: the platform call budget cannot be counted, so no call is made.
+    unreachable = f"redis://127.0.0.1:{free_port()}/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": unreachable,
+        }
+    }
+
+    with pytest.raises(Retry):
+        sync_on_schedule.apply(args=[tiktok_account.pk], throw=True)
+
+    failed = SyncRun.objects.get()
+    assert (failed.status, failed.error_status) == (SyncStatus.FAILED, 503)
+    assert len(platforms.calls) == 0

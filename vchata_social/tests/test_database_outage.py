@@ -60,7 +60,7 @@ def cut_before_audit_log(proxy):
 
 @pytest.mark.django_db(transaction=True)
 def test_database_lost_midway_answers_503_writes_nothing_and_recovers(
-    relayed_database, api, account_factory, settings
+    relayed_database, api, account_factory, settings, leak_watch
 ):
     settings.SYNC_WAIT_SECONDS = 0
     account = account_factory(platform="TIKTOK")

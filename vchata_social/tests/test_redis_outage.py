@@ -60,7 +60,7 @@ def assert_unavailable(response) -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
 def test_with_redis_stopped_nothing_answers_500_and_all_recovers_when_it_returns(
-    own_redis, api, admin_membership, account_factory, platforms
+    own_redis, api, admin_membership, account_factory, platforms, leak_watch
 ):
     account = account_factory(platform="TIKTOK", refresh_token="rft.outage")
     accounts_url = f"/social/accounts/{account.pk}"
@@ -98,7 +98,7 @@ def test_with_redis_stopped_nothing_answers_500_and_all_recovers_when_it_returns
 
 
 @pytest.mark.django_db
-def test_with_redis_stopped_sign_in_is_still_throttled_in_each_process(own_redis):
+def test_with_redis_stopped_sign_in_is_still_throttled_in_each_process(own_redis, leak_watch):
     own_redis.stop()
     for attempt in range(SIGN_IN_LIMIT):
         assert sign_in(f"user-{attempt}", "wrong").status_code == 401

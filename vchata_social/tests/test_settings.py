@@ -134,3 +134,17 @@ def test_local_use_with_a_broker_leaves_tasks_to_the_workers():
         "CELERY_TASK_ALWAYS_EAGER", DEBUG="true", CELERY_BROKER_URL="redis://127.0.0.1:6379/0"
     )
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False
+
+
+def test_a_scheduled_sync_waits_less_than_redis_waits_before_delivering_it_again():
+    # Redis delivers again a task not acknowledged within the visibility timeout, counted from
+    # when it was sent: a scheduled sync's countdown must end well before.
+    code = (
+        "from vchata_social import settings as s; "
+        "print(s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'] - s.SYNC_INTERVAL_SECONDS)"
+    )
+
+    answer = import_settings(code, **PRODUCTION)
+
+    assert answer.returncode == 0, answer.stderr
+    assert int(answer.stdout) >= 3600

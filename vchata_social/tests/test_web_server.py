@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from vchata_social.tests.leaks import leaks_in, stored_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 # Headers that promise a body which never comes, as the proxy passes an https request on (a
@@ -97,26 +100,30 @@ def wait_until_serving(server: subprocess.Popen, port: int) -> None:
 @contextmanager
 def web_line(**overrides: str) -> Iterator[int]:
     """The Procfile's web line on a free port; yields the port. Stopped (with its workers)
-    whatever happens."""
+    whatever happens; what it printed must hold no secret and no stack trace."""
     port = free_port()
-    server = subprocess.Popen(
-        ["bash", "-c", procfile_web_command()],
-        cwd=ROOT,
-        env=production_environment(port, **overrides),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_until_serving(server, port)
-        yield port
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
+    with tempfile.TemporaryFile() as output:
+        server = subprocess.Popen(
+            ["bash", "-c", procfile_web_command()],
+            cwd=ROOT,
+            env=production_environment(port, **overrides),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=15)
+            wait_until_serving(server, port)
+            yield port
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=15)
+        output.seek(0)
+        logged = output.read().decode(errors="replace")
+        assert leaks_in([logged], also=stored_secrets()) == [], logged
 
 
 def stalled_client(stack: ExitStack, port: int) -> socket.socket:

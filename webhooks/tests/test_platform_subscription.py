@@ -11,6 +11,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
+import redis
 import time_machine
 from django.conf import settings
 from django.db import connection
@@ -498,7 +499,7 @@ def test_without_the_cache_the_stored_topics_are_still_confirmed(
     set_up(api, youtube_account, ["posts"])
 
     def unreachable(*args, **kwargs):
-        raise ConnectionError("Redis is down")
+        raise redis.exceptions.ConnectionError("Redis is down")  # as redis-py raises it
 
     monkeypatch.setattr(platform_subscriptions.cache, "get", unreachable)
 
@@ -684,3 +685,35 @@ def test_console_platforms_call_nothing_and_say_what_to_register(
     assert api.delete(f"/social/accounts/{account.pk}/webhook").json()["message"] == (
         "Webhook removed successfully"
     )
+
+
+class UnreachableCache:
+    """The cache as it behaves while Redis cannot be reached."""
+
+    def set(self, *args, **kwargs):
+        raise redis.exceptions.ConnectionError("Connection refused")
+
+    get = set
+
+
+def test_youtube_set_up_and_the_hubs_verification_go_on_without_the_intent_cache(
+    api, platforms, youtube_account, monkeypatch
+):
+    monkeypatch.setattr(platform_subscriptions, "cache", UnreachableCache())
+    early_answers = []
+    # The hub verifies before set-up has stored the topic: without the remembered intent
+    # that one is not confirmed, and the hub tries again later (WebSub 5.3).
+    Hub(
+        platforms,
+        while_asked=lambda form: early_answers.append(
+            hub_verifies(youtube_account, "subscribe", form["hub.topic"]).status_code
+        ),
+    )
+
+    response = set_up(api, youtube_account, ["posts"])
+    verified_later = hub_verifies(youtube_account, "subscribe", FEED + CHANNEL)
+
+    assert response.status_code == 200, response.content
+    assert WebhookSubscription.objects.get().topics == [FEED + CHANNEL, FEED + SECOND_CHANNEL]
+    assert all(status != 200 for status in early_answers)
+    assert (verified_later.status_code, verified_later.content) == (200, b"challenge-4711")
