@@ -5,6 +5,7 @@ import pytest
 import time_machine
 
 from accounts.platforms.tests.support import load_fixture
+from vchata_social.tests.private_services import forget_broker_connections, private_redis
 
 # The day after the newest video of the TikTok fixtures was published.
 NOW = datetime(2025, 11, 19, 12, 0, tzinfo=UTC)
@@ -43,3 +44,18 @@ def tiktok_profile_and_videos(platforms):
         platforms.post(VIDEO_LIST, json=tiktok_videos("video_list_last", **like_counts))
 
     return answer
+
+
+@pytest.fixture
+def queued_to_own_broker(settings):
+    """Tasks go to a private Redis, for the workers of this test only: their short visibility
+    timeout would otherwise deliver other tests' tasks again."""
+    with private_redis() as broker:
+        settings.CELERY_BROKER_URL = broker.url()
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        settings.SYNC_WAIT_SECONDS = 0  # answer at once: the worker has the run
+        forget_broker_connections()
+        try:
+            yield broker.url()
+        finally:
+            forget_broker_connections()

@@ -10,7 +10,6 @@ from accounts.platforms.tests.support import load_fixture
 from accounts.tests.standin import serving
 from accounts.tests.worker import start_worker, stop_worker, wait_for
 from analytics.models import SyncRun, SyncStatus
-from vchata_social.tests.private_services import forget_broker_connections, private_redis
 
 READ_TIMEOUT_SECONDS = 1
 SLOW_TOKEN = "act.answered-slowly"
@@ -44,20 +43,6 @@ class SlowForOneTokenHandler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):  # keep test output quiet
         pass
-
-
-@pytest.fixture
-def queued_to_own_broker(settings):
-    """Tasks go to a private Redis, for a worker of this test only."""
-    with private_redis() as broker:
-        settings.CELERY_BROKER_URL = broker.url()
-        settings.CELERY_TASK_ALWAYS_EAGER = False
-        settings.SYNC_WAIT_SECONDS = 0  # answer at once: the worker has the run
-        forget_broker_connections()
-        try:
-            yield broker.url()
-        finally:
-            forget_broker_connections()
 
 
 def sync_url(account) -> str:

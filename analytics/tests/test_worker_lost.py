@@ -10,7 +10,6 @@ from accounts.platforms.tests.support import load_fixture
 from accounts.tests.standin import StallOnce, standin_platform
 from accounts.tests.worker import start_worker, stop_worker, wait_for
 from analytics.models import Post, SyncRun, SyncStatus
-from vchata_social.tests.private_services import forget_broker_connections, private_redis
 
 # Both short, so that the task is delivered again, and the run taken over, within seconds.
 VISIBILITY_TIMEOUT_SECONDS = 1
@@ -21,21 +20,6 @@ CLAIM_TIMEOUT_SECONDS = 1
 def _now():
     """Real time here: the workers, other processes, keep the real clock."""
     yield
-
-
-@pytest.fixture
-def queued_to_own_broker(settings):
-    """Tasks go to a private Redis, for the workers of this test only: their short visibility
-    timeout would otherwise deliver other tests' tasks again."""
-    with private_redis() as broker:
-        settings.CELERY_BROKER_URL = broker.url()
-        settings.CELERY_TASK_ALWAYS_EAGER = False
-        settings.SYNC_WAIT_SECONDS = 0  # answer at once: the worker has the run
-        forget_broker_connections()
-        try:
-            yield broker.url()
-        finally:
-            forget_broker_connections()
 
 
 def video_pages(stalled_last_page: StallOnce):
