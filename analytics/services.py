@@ -16,7 +16,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import Organization, SocialAccount, SocialPage
@@ -148,9 +148,11 @@ def _posts_since(account: SocialAccount, sync_type: str) -> datetime | None:
 
 
 def _fail_lost_runs(account: SocialAccount) -> None:
+    """A run is lost when its last sign of life (its heartbeat, or its start if no worker took
+    it) is older than SYNC_STALE_AFTER_SECONDS: a long sync whose worker is alive is not."""
     stale = timezone.now() - timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
-    SyncRun.objects.filter(
-        social_account=account, status=SyncStatus.RUNNING, started_at__lt=stale
+    SyncRun.objects.alias(last_alive=Coalesce("claimed_at", "started_at")).filter(
+        social_account=account, status=SyncStatus.RUNNING, last_alive__lt=stale
     ).update(status=SyncStatus.FAILED, finished_at=timezone.now(), error=LOST_RUN, error_status=500)
 
 

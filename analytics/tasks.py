@@ -48,9 +48,11 @@ def sync_on_schedule(self, account_id: str) -> str:
         )
     except ApplicationError:  # waiting for its user to reconnect, or disconnected since
         return "skipped"
-    if start.already_running:
-        return "already_running"
+    # A run already under way stays with its worker; one whose worker was lost (this task
+    # delivered again, the run's heartbeat stale) is taken over here.
     run = sync_run_execute(run_id=start.run.pk)
+    if start.already_running and run.status == SyncStatus.RUNNING:
+        return "already_running"
     if run.status == SyncStatus.FAILED and run.error_status in TRANSIENT_FAILURE_STATUSES:
         raise self.retry(countdown=_backoff(self.request.retries))
     return run.status

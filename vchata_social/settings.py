@@ -260,7 +260,8 @@ SYNC_MAX_POSTS = env.int("SYNC_MAX_POSTS", default=10_000)
 SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=500)
 # Days of daily figures a full sync asks the platform for (and a first incremental one).
 SYNC_HISTORY_DAYS = env.int("SYNC_HISTORY_DAYS", default=90)
-# A run still RUNNING after this long lost its worker: the next sync marks it failed.
+# A run RUNNING without a heartbeat (or, never taken, since its start) this long lost its
+# worker: the next sync marks it failed.
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=3600)
 # A running sync refreshes its claim (a heartbeat) as it stores posts and finishes pages; one
 # whose heartbeat is older than this lost its worker, and the task delivered again takes it

@@ -14,6 +14,7 @@ from accounts.platforms.tests.support import load_fixture
 from analytics import services
 from analytics.models import Post, SyncRun, SyncStatus
 from analytics.services import sync_run_execute
+from analytics.tasks import sync_on_schedule
 from analytics.tests.conftest import NOW, USER_INFO, VIDEO_LIST
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +169,46 @@ def json_of(case: str, **data) -> str:
     """A documented List Videos answer, with some of its `data` replaced."""
     answer = load_fixture("tiktok", case)
     return json.dumps({**answer, "data": {**answer["data"], **data}})
+
+
+def test_a_scheduled_sync_delivered_again_takes_over_its_lost_run(
+    tiktok_account, tiktok_profile_and_videos, settings
+):
+    lost = claimed_run(tiktok_account, heartbeat_aged(settings, 1), sync_type="incremental")
+    tiktok_profile_and_videos()
+
+    assert sync_on_schedule.apply(args=[tiktok_account.pk]).get() == SyncStatus.SUCCEEDED
+
+    assert SyncRun.objects.get().pk == lost.pk
+    assert Post.objects.filter(social_account=tiktok_account).count() == 3
+
+
+def test_a_scheduled_sync_leaves_a_live_run_to_its_worker(tiktok_account, platforms, settings):
+    alive = claimed_run(tiktok_account, heartbeat_aged(settings, -1))
+
+    assert sync_on_schedule.apply(args=[tiktok_account.pk]).get() == "already_running"
+
+    assert SyncRun.objects.get().pk == alive.pk
+    assert len(platforms.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("heartbeat_age", "taken_for_lost"),
+    [(None, True), ("fresh", False), ("stale", True)],
+)
+def test_a_run_is_taken_for_lost_by_its_last_sign_of_life(
+    api, tiktok_account, settings, heartbeat_age, taken_for_lost
+):
+    stale = timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS + 60)
+    heartbeat = {None: None, "fresh": NOW - timedelta(seconds=1), "stale": NOW - stale}
+    run = claimed_run(tiktok_account, heartbeat[heartbeat_age], started_at=NOW - stale)
+    settings.SYNC_WAIT_SECONDS = 0
+
+    with mock.patch.object(services, "_hand_to_worker"):
+        response = api.post(f"/social/accounts/{tiktok_account.pk}/sync", format="json")
+
+    assert response.status_code == 202
+    assert SyncRun.objects.get(pk=run.pk).status == (
+        SyncStatus.FAILED if taken_for_lost else SyncStatus.RUNNING
+    )
+    assert (response.json()["syncRun"]["id"] == run.pk) is not taken_for_lost
