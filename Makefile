@@ -3,6 +3,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Seconds of each load run of `make bench`; under 10 it is a smoke run (bench/README.md).
+BENCH_S ?= 10
 # Extra pytest arguments, e.g. PYTEST_ARGS=--create-db to rebuild a test database left by other code.
 PYTEST_ARGS ?=
 
@@ -38,8 +40,11 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
+## The hot paths on the real stack, each against its floor (bench/README.md).
 bench: install-dev
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
+		|| { echo "make bench needs wrk (Debian: apt-get install wrk)" >&2; exit 1; }
+	BENCH_S=$(BENCH_S) $(BIN)/python -m bench
 
 worker: install
 	$(BIN)/celery -A vchata_social worker --loglevel INFO

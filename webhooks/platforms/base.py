@@ -63,6 +63,9 @@ class WebhookPlatform(ABC):
     """One per platform, registered under the platform's name (FACEBOOK, …)."""
 
     platform: str
+    # Whether deliveries are signed with the subscription's own secret (stored with it) rather
+    # than the platform app's: only then does the receiver read the subscription.
+    signed_with_subscription_secret: bool = False
 
     @abstractmethod
     def answer_handshake(self, query: QueryDict, secrets: WebhookSecrets) -> HttpResponse | None:

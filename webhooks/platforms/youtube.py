@@ -72,6 +72,8 @@ CHANNEL_URL_PREFIXES = ("https://www.youtube.com/channel/", "http://www.youtube.
 
 class YouTubeWebhookPlatform(WebhookPlatform):
     platform = "YOUTUBE"
+    # WebSub: each subscription's hub.secret signs what the hub delivers for it.
+    signed_with_subscription_secret = True
 
     def answer_handshake(self, query: QueryDict, secrets: WebhookSecrets) -> HttpResponse | None:
         mode = query.get("hub.mode")

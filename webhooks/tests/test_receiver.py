@@ -375,3 +375,33 @@ def test_staff_see_subscriptions_and_events_but_no_secret(staff_client, subscrib
         response = staff_client.get(page)
         assert response.status_code == 200, page
         assert "verify_token_123" not in response.content.decode(), page
+
+
+# --- What a delivery costs ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_meta_delivery_reads_the_account_and_stores_itself_and_nothing_more(
+    subscribed, django_assert_max_num_queries
+):
+    # The account, then the insert in its savepoint: Meta signs with the app's secret, so
+    # the subscription is not read.
+    with django_assert_max_num_queries(4):
+        response = signed(subscribed)
+
+    assert response.json() == {"success": True, "message": "Event received"}
+    assert WebhookReceipt.objects.filter(social_account=subscribed).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_delivery_is_stored_without_decrypting_the_accounts_tokens(facebook_account):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounts_socialaccount SET access_token = %s WHERE id = %s",
+            [b"not a token these keys ever wrote", facebook_account.pk],
+        )
+
+    response = signed(facebook_account)
+
+    assert response.status_code == 200
+    assert WebhookReceipt.objects.get().social_account_id == facebook_account.pk

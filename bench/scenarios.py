@@ -1,0 +1,381 @@
+"""The scenarios of `make bench`. Each measures the real stack against a baseline taken in the
+same run and returns its figures and its checks: targets (checked by the full run) and
+correctness (nothing lost, every scenario ran: checked by the smoke run too)."""
+
+import statistics
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench import load, seed
+from bench.floor import record
+from bench.outcome import Outcome
+from bench.standin import GraphStandin, now, post_rows
+
+HTTPS = ("X-Forwarded-Proto", "https")
+
+
+@dataclass
+class Bench:
+    base_url: str
+    seconds: int
+    workdir: Path
+    standin: GraphStandin
+    standin_url: str
+
+    def sign_in(self, username: str) -> str:
+        answer = requests.post(
+            f"{self.base_url}/auth/token",
+            json={"username": username, "password": seed.PASSWORD},
+            headers=dict([HTTPS]),
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return answer.json()["tokens"]["accessToken"]
+
+    def wrk(self, path: str, **options) -> load.LoadFigures:
+        headers = [HTTPS, *options.pop("headers", ())]
+        return load.run(f"{self.base_url}{path}", seconds=self.seconds, headers=headers, **options)
+
+
+def ratio_line(what: str, measured: load.LoadFigures, floor: load.LoadFigures) -> str:
+    return (
+        f"{what}: {measured.per_second:,.0f} req/s, p50 {measured.p50_ms:.1f} ms, "
+        f"p99 {measured.p99_ms:.1f} ms; floor {floor.per_second:,.0f} req/s, p50 "
+        f"{floor.p50_ms:.1f} ms, p99 {floor.p99_ms:.1f} ms; ratio "
+        f"{measured.per_second / floor.per_second:.3f}x"
+    )
+
+
+# --- 1. The account list ------------------------------------------------------------------
+
+LIST_ACCOUNTS = 50
+
+
+def account_list(bench: Bench) -> Outcome:
+    outcome = Outcome("account list")
+    organization, username = seed.organization_with_admin("Bench list")
+    seed.accounts_with_stats(organization, LIST_ACCOUNTS)
+    token = bench.sign_in(username)
+    auth = ("Authorization", f"Bearer {token}")
+    answer = requests.get(
+        f"{bench.base_url}/social/accounts", headers=dict([HTTPS, auth]), timeout=30
+    )
+    answer.raise_for_status()
+    outcome.check(
+        f"the list holds {LIST_ACCOUNTS} accounts",
+        len(answer.json()["socialAccounts"]) == LIST_ACCOUNTS,
+        target=False,
+    )
+    record(bench.workdir, "account-list", answer.content, answer.headers["Content-Type"])
+    floor = bench.wrk("/bench/floor/account-list")
+    measured = bench.wrk("/social/accounts", headers=[auth])
+    queries = queries_per_request("/social/accounts", token)
+    outcome.say(ratio_line("account list", measured, floor))
+    outcome.say(f"queries per request: {queries}")
+    outcome.check("every request answered 2xx", measured.clean and floor.clean, target=False)
+    ratio = measured.per_second / floor.per_second
+    outcome.check(f"requests/s >= 0.25x the floor ({ratio:.3f}x)", ratio >= 0.25)
+    outcome.check(
+        f"p99 under 4x the floor's ({measured.p99_ms / floor.p99_ms:.1f}x)",
+        measured.p99_ms < 4 * floor.p99_ms,
+    )
+    outcome.check(f"at most 3 queries ({queries})", queries <= 3)
+    return outcome
+
+
+def queries_per_request(path: str, token: str) -> int:
+    """The queries one request makes, counted in this process on the same code and data."""
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+    client.get(path, secure=True)  # connections and caches warm, as in a running worker
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(path, secure=True)
+    assert answer.status_code == 200, answer.content
+    return len(queries)
+
+
+# --- 2. Webhook receipt -------------------------------------------------------------------
+
+# Distinct signed events prepared per second of load: more than the receiver takes.
+EVENTS_PER_SECOND = 4000
+
+
+def webhook_receipt(bench: Bench) -> Outcome:
+    from webhooks.models import ReceiptStatus, SocialEvent, WebhookReceipt
+
+    outcome = Outcome("webhook receipt")
+    organization, _username = seed.organization_with_admin("Bench webhooks")
+    account = seed.connected_account(organization, "webhooks")
+    bodies = bench.workdir / "events.tsv"
+    app_secret = settings.SOCIAL_PLATFORMS["FACEBOOK"]["CLIENT_SECRET"]
+    seed.signed_events(bodies, max(2000, EVENTS_PER_SECOND * bench.seconds), app_secret)
+    path = f"/webhooks/facebook/{account.pk}"
+    record(
+        bench.workdir,
+        "webhook",
+        b'{"success": true, "message": "Event received"}',
+        "application/json",
+    )
+    floor = bench.wrk("/bench/floor/webhook", method="POST", bodies=bodies)
+    # The worker waits meanwhile: on a machine of two cores it would take the receiver's CPU,
+    # which production gives it on machines of its own. It processes what was queued after.
+    with worker_paused():
+        measured = bench.wrk(path, method="POST", bodies=bodies)
+    outcome.say(ratio_line("webhook receipt", measured, floor))
+    receipts = WebhookReceipt.objects.filter(social_account=account)
+    stored = receipts.count()
+    distinct = receipts.values("event_key").distinct().count()
+    in_flight = load.CONNECTIONS
+    outcome.say(
+        f"events acknowledged as new: {measured.stored_now:,}, stored: {stored:,} "
+        f"(distinct {distinct:,}), bodies wrapped around: {measured.wrapped}"
+    )
+    outcome.check("every delivery answered 2xx", measured.clean, target=False)
+    outcome.check(
+        "every acknowledged event stored exactly once",
+        stored == distinct and measured.stored_now <= stored <= measured.stored_now + in_flight,
+        target=False,
+    )
+    processed = wait_for(
+        lambda: not receipts.exclude(status=ReceiptStatus.PROCESSED).exists(),
+        seconds=120 + stored / 20,
+    )
+    events = SocialEvent.objects.filter(social_account=account).count()
+    # Deliveries still in flight when wrk stopped may have been stored since.
+    stored = receipts.count()
+    outcome.say(f"processed by the worker: {processed}; receipts {stored:,}, events {events:,}")
+    outcome.check(
+        "every receipt processed into exactly one event",
+        processed and events == stored,
+        target=False,
+    )
+    ratio = measured.per_second / floor.per_second
+    outcome.check(f"events/s >= 0.3x the floor ({ratio:.3f}x)", ratio >= 0.3)
+    return outcome
+
+
+@contextmanager
+def worker_paused():
+    from vchata_social.celery import app
+
+    app.control.cancel_consumer("celery", reply=True)
+    try:
+        yield
+    finally:
+        app.control.add_consumer("celery", reply=True)
+
+
+def wait_for(condition, *, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+# --- 3. Sync ingestion --------------------------------------------------------------------
+
+SYNC_POSTS = 10_000
+HISTORY_DAYS = 365
+
+
+@dataclass
+class Ingested:
+    account_id: str
+    username: str
+
+
+def sync_ingestion(bench: Bench, ingested: list[Ingested]) -> Outcome:
+    from analytics.models import Post, SyncRun, SyncStatus
+
+    outcome = Outcome("sync ingestion")
+    organization, username = seed.organization_with_admin("Bench sync")
+    account = seed.connected_account(organization, "sync")
+    rows = post_rows(SYNC_POSTS, now=now(), days=HISTORY_DAYS)
+    bench.standin.serve_posts(rows, bench.standin_url)
+    token = bench.sign_in(username)
+    answer = requests.post(
+        f"{bench.base_url}/social/accounts/{account.pk}/sync",
+        json={"syncType": "full"},
+        headers=dict([HTTPS, ("Authorization", f"Bearer {token}")]),
+        timeout=60,
+    )
+    outcome.check(f"the sync was accepted ({answer.status_code})", answer.ok, target=False)
+    run = SyncRun.objects.filter(social_account=account).latest("started_at")
+    wait_for(
+        lambda: SyncRun.objects.filter(pk=run.pk).exclude(status=SyncStatus.RUNNING).exists(),
+        seconds=600,
+    )
+    run.refresh_from_db()
+    posts = Post.objects.filter(social_account=account).count()
+    seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0
+    sync_rate = posts / seconds if seconds else 0
+    floor_seconds = plain_bulk_insert(organization, rows)
+    floor_rate = SYNC_POSTS / floor_seconds
+    outcome.say(
+        f"full sync: {posts:,} posts in {seconds:.2f} s = {sync_rate:,.0f} posts/s; plain bulk "
+        f"insert of the same rows: {floor_seconds:.2f} s = {floor_rate:,.0f} posts/s; "
+        f"ratio {sync_rate / floor_rate:.3f}x"
+    )
+    outcome.check(
+        f"the sync succeeded with every post ({run.status}, {posts:,})",
+        run.status == SyncStatus.SUCCEEDED and posts == SYNC_POSTS,
+        target=False,
+    )
+    ratio = sync_rate / floor_rate
+    outcome.check(f"posts/s >= 0.5x the plain bulk insert ({ratio:.3f}x)", ratio >= 0.5)
+    ingested.append(Ingested(account.pk, username))
+    return outcome
+
+
+def plain_bulk_insert(organization, rows: list[dict]) -> float:
+    """Seconds to insert the same posts with a plain bulk insert, in the sync's batch size."""
+    from accounts.models import SocialPage
+    from accounts.platforms.facebook import _post_from
+    from analytics.services import _post_row
+
+    account = seed.connected_account(organization, "floor")
+    page = SocialPage.objects.create(social_account=account, platform_page_id="floor")
+    posts = [_post_row(account.pk, page, _post_from(row)) for row in rows]
+    from analytics.models import Post
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        Post.objects.bulk_create(posts, batch_size=settings.SYNC_BATCH_SIZE)
+    return time.perf_counter() - started
+
+
+# --- 4. Stats -----------------------------------------------------------------------------
+
+
+def stats(bench: Bench, ingested: Ingested) -> Outcome:
+    from accounts.models import SocialAccount
+    from analytics import stats_cache
+
+    outcome = Outcome("stats")
+    account = SocialAccount.objects.get(pk=ingested.account_id)
+    seed.daily_history(account, HISTORY_DAYS)
+    token = bench.sign_in(ingested.username)
+    today = date.today()
+    url = (
+        f"{bench.base_url}/social/accounts/{account.pk}/stats?"
+        f"dateFrom={today - timedelta(days=HISTORY_DAYS - 1)}&dateTo={today}"
+    )
+    session = requests.Session()
+    session.headers.update(dict([HTTPS, ("Authorization", f"Bearer {token}")]))
+    rounds = max(10, 5 * bench.seconds)
+    uncached, cached, answers = [], [], set()
+    for _ in range(rounds):
+        stats_cache.invalidate(account.pk)
+        uncached.append(timed_get(session, url, answers))
+    for _ in range(rounds * 5):
+        cached.append(timed_get(session, url, answers))
+    slow, fast = statistics.median(uncached), statistics.median(cached)
+    outcome.say(
+        f"stats over {HISTORY_DAYS} days and {SYNC_POSTS:,} posts: uncached p50 {slow:.1f} ms, "
+        f"cached p50 {fast:.1f} ms; {slow / fast:.1f}x"
+    )
+    outcome.check("cached and uncached answers are the same", len(answers) == 1, target=False)
+    outcome.check(f"cached >= 10x faster ({slow / fast:.1f}x)", slow / fast >= 10)
+    return outcome
+
+
+def timed_get(session: requests.Session, url: str, answers: set) -> float:
+    started = time.perf_counter()
+    answer = session.get(url, timeout=30)
+    elapsed = (time.perf_counter() - started) * 1000
+    answer.raise_for_status()
+    answers.add(answer.content)
+    return elapsed
+
+
+# --- 5. The refresh sweep -----------------------------------------------------------------
+
+SWEEP_ACCOUNTS = 100_000
+DUE_EVERY = 100
+
+
+def refresh_sweep(bench: Bench) -> Outcome:
+    from accounts.models import SocialAccount
+    from accounts.selectors import social_accounts_due_for_refresh
+    from accounts.tasks import enqueue_due_token_refreshes
+    from vchata_social.celery import app
+
+    outcome = Outcome("refresh sweep")
+    template = SocialAccount.objects.order_by("created_at").first()
+    due = seed.many_accounts(template, count=SWEEP_ACCOUNTS, due_every=DUE_EVERY)
+    plan = social_accounts_due_for_refresh().values_list("pk", flat=True).explain()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        enqueued = enqueue_due_token_refreshes()
+        seconds = time.perf_counter() - started
+    app.control.purge()
+    outcome.say(
+        f"{SocialAccount.objects.count():,} accounts, {due:,} due: {enqueued:,} refreshes "
+        f"selected and enqueued in {seconds * 1000:.0f} ms with {len(queries)} quer"
+        f"{'y' if len(queries) == 1 else 'ies'}"
+    )
+    outcome.say("plan: " + " / ".join(plan_nodes(plan)))
+    outcome.check(f"every due account enqueued ({enqueued:,})", enqueued == due, target=False)
+    outcome.check(f"one query ({len(queries)})", len(queries) == 1)
+    outcome.check("on the refresh index", "social_account_refresh_due" in plan)
+    outcome.check(
+        f"1,000 tasks enqueued in under a second ({seconds * 1000 / due * 1000:.0f} ms)",
+        seconds / due * 1000 < 1.0,
+    )
+    return outcome
+
+
+def plan_nodes(plan: str) -> list[str]:
+    """The nodes of an EXPLAIN, without their conditions: "Bitmap Heap Scan on …"."""
+    nodes = [line.strip().removeprefix("->").strip() for line in plan.splitlines()]
+    return [node.split("  (")[0] for node in nodes if "(cost=" in node]
+
+
+# --- 6. Memory ----------------------------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+def peak_memory(web_pid: int, worker_pid: int) -> Outcome:
+    outcome = Outcome("memory")
+    web = {pid: peak_resident(pid) for pid in children(web_pid)}
+    worker = {pid: peak_resident(pid) for pid in [worker_pid, *children(worker_pid)]}
+    web_peak, worker_peak = max(web.values()) / MB, max(worker.values()) / MB
+    outcome.say(
+        f"peak resident: web workers {', '.join(f'{v / MB:.0f}' for v in web.values())} MB "
+        f"(gunicorn master not counted); Celery worker processes "
+        f"{', '.join(f'{v / MB:.0f}' for v in worker.values())} MB"
+    )
+    outcome.check(f"a web worker under 150 MB ({web_peak:.0f} MB)", web_peak < 150)
+    outcome.check(f"a Celery worker under 250 MB ({worker_peak:.0f} MB)", worker_peak < 250)
+    return outcome
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def peak_resident(pid: int) -> int:
+    """VmHWM: the most memory the process ever held resident, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise ValueError(f"no VmHWM for {pid}")
