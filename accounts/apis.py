@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.authentication import MembershipRoleJWTAuthentication
 from accounts.serializers import (
     AccountTokenRefreshSerializer,
     SocialAccountChangesSerializer,
@@ -17,8 +18,9 @@ from accounts.serializers import (
     SocialPageSerializer,
     TokenInfoSerializer,
     TokenValidationSerializer,
+    account_list_items,
 )
-from vchata_social.api import envelope, envelope_schema
+from vchata_social.api import envelope, envelope_schema, plain_envelope
 from vchata_social.pagination import EnvelopeLimitOffsetPagination
 from vchata_social.requests import client_ip
 from vchata_social.schema import error_responses
@@ -53,6 +55,10 @@ class SocialConnectApi(APIView):
 
 
 class SocialAccountListApi(APIView):
+    # The busiest read: rows straight to plain data, page and total in one query, written by
+    # orjson; the answer is byte for byte what the serializer path gave (test_account_list_bytes).
+    authentication_classes = [MembershipRoleJWTAuthentication]
+
     @extend_schema(
         parameters=[
             SocialAccountFilterSerializer,
@@ -72,15 +78,17 @@ class SocialAccountListApi(APIView):
     def get(self, request):
         filters = SocialAccountFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        accounts = selectors.social_account_list(
-            organization=request.auth.organization, **_filter_kwargs(filters.validated_data)
-        )
         paginator = EnvelopeLimitOffsetPagination()
-        page = paginator.paginate_queryset(accounts, request, view=self)
-        return paginator.envelope_response(
-            "socialAccounts",
-            SocialAccountWithStatsSerializer(page, many=True).data,
+        rows, total = selectors.social_account_list_page(
+            organization_id=request.auth.organization_id,
+            offset=paginator.get_offset(request),
+            limit=paginator.get_limit(request),
+            **_filter_kwargs(filters.validated_data),
+        )
+        return plain_envelope(
             "Social accounts retrieved successfully",
+            socialAccounts=account_list_items(rows),
+            total=total,
         )
 
 

@@ -3,10 +3,17 @@
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from vchata_social.renderers import PlainData
+
 
 def envelope(message: str, *, status: int = 200, **resources) -> Response:
     """`{"success": true, <resource>: …, "message": "…"}`: resources keep their order."""
     return Response({"success": True, **resources, "message": message}, status=status)
+
+
+def plain_envelope(message: str, **resources) -> Response:
+    """An envelope of plain values only (see PlainData), which orjson writes."""
+    return Response(PlainData(success=True, **resources, message=message))
 
 
 def envelope_schema(name: str, **resources: serializers.Field) -> type[serializers.Serializer]:

@@ -197,7 +197,7 @@ if not DEBUG:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.OrganizationJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["vchata_social.permissions.HasOrganizationRole"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["vchata_social.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["vchata_social.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "vchata_social.exceptions.envelope_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "vchata_social.schema.EnvelopeAutoSchema",
