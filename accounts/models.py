@@ -80,7 +80,7 @@ class SocialAccountQuerySet(models.QuerySet):
     def connected(self) -> "SocialAccountQuerySet":
         return self.filter(disconnected_at__isnull=True)
 
-    def for_organization(self, organization: Organization) -> "SocialAccountQuerySet":
+    def for_organization(self, organization: Organization | str) -> "SocialAccountQuerySet":
         """The only way the API reaches accounts: connected ones of one organization."""
         return self.connected().filter(organization=organization)
 

@@ -22,7 +22,7 @@ from vchata_social.errors import NotFound
 
 def social_account_list(
     *,
-    organization: Organization,
+    organization: Organization | str,
     platform: str | None = None,
     is_active: bool | None = None,
     status: str | None = None,
@@ -152,8 +152,9 @@ def reauth_warning_horizon() -> datetime:
     return timezone.now() + timedelta(days=settings.REAUTH_WARNING_DAYS)
 
 
-def social_account_get(*, organization: Organization, account_id: str) -> SocialAccount:
-    """One account of the organization; another organization's account is simply not found."""
+def social_account_get(*, organization: Organization | str, account_id: str) -> SocialAccount:
+    """One account of the organization (or of the organization with that id); another
+    organization's account is simply not found."""
     try:
         return social_account_list(organization=organization).get(pk=account_id)
     except SocialAccount.DoesNotExist:

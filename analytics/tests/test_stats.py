@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from accounts.tests.clients import client_for
 from analytics import stats_cache
@@ -214,3 +215,41 @@ def test_another_organizations_account_has_no_stats(
 
     assert response.status_code == 404
     assert response.json()["message"] == "Social account not found"
+
+
+@pytest.mark.django_db
+def test_a_cached_answer_is_the_same_bytes_as_a_computed_one(api, history):
+    computed = api.get(STATS.format(history.pk))
+    cached = api.get(STATS.format(history.pk))
+
+    assert computed.status_code == cached.status_code == 200
+    assert cached["Content-Type"] == "application/json"
+    assert cached.content == computed.content
+    assert computed.json()["message"] == "Account statistics retrieved successfully"
+
+
+@pytest.mark.django_db
+def test_an_answer_computed_while_a_sync_ended_is_not_served_after_it(history):
+    def computed_as_a_sync_ends():
+        stats_cache.invalidate(history.pk)  # the sync commits while the answer is computed
+        return "before the sync"
+
+    stats_cache.cached_stats(history.pk, "2026-11-01", "2026-11-14", computed_as_a_sync_ends)
+    answer = stats_cache.cached_stats(
+        history.pk, "2026-11-01", "2026-11-14", lambda: "after the sync"
+    )
+
+    assert answer == "after the sync"
+
+
+@pytest.mark.django_db
+def test_a_version_lost_and_created_again_never_serves_an_answer_from_before(history):
+    november, december = ("2026-11-01", "2026-11-14"), ("2026-12-01", "2026-12-14")
+    stats_cache.cached_stats(history.pk, *november, lambda: "before the sync")
+    stats_cache.invalidate(history.pk)
+    cache.delete(f"stats-version:{history.pk}")  # evicted by Redis
+    stats_cache.cached_stats(history.pk, *december, lambda: "another range")  # creates it again
+
+    answer = stats_cache.cached_stats(history.pk, *november, lambda: "after the sync")
+
+    assert answer == "after the sync"
