@@ -4,6 +4,7 @@ signed deliveries, each stored exactly once."""
 import hashlib
 import hmac
 import json
+import logging
 import random
 import secrets
 import time
@@ -14,7 +15,8 @@ from functools import partial
 
 import requests
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.core.cache import cache
+from django.db import connection, models, transaction
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 
@@ -29,6 +31,7 @@ from accounts.services import (
 from analytics.models import SyncRun, SyncStatus
 from vchata_social.errors import ApplicationError, NotFound
 from vchata_social.ids import new_prefixed_id
+from vchata_social.outages import BROKER_UNREACHABLE_ERRORS
 from webhooks.models import (
     Delivery,
     DeliveryAttempt,
@@ -57,6 +60,8 @@ from webhooks.platforms.base import EventKind, ParsedEvent, WebhookSecrets
 
 RECEIVER_NOT_FOUND = "Webhook endpoint not found"
 VERIFY_TOKEN_BYTES = 24
+
+logger = logging.getLogger(__name__)
 
 
 class SignatureInvalid(ApplicationError):
@@ -268,7 +273,7 @@ def _store_granted_lease(account: SocialAccount, query: QueryDict) -> None:
 
 @dataclass(frozen=True)
 class Receipt:
-    receipt: WebhookReceipt
+    receipt_id: str
     # False when the platform delivered an event that was already stored.
     stored_now: bool
 
@@ -277,37 +282,101 @@ def webhook_event_receive(
     *, platform: str, account_id: str, body: bytes, headers: Mapping[str, str]
 ) -> Receipt:
     """Check the delivery's signature over the raw body, then store it once. The platform
-    is answered right after: nothing here calls a platform or processes the event."""
-    account = _receiving_account(platform, account_id)
+    is answered right after: nothing here calls a platform or processes the event.
+
+    Deliveries come in bursts, so the usual one costs one statement: the account is read
+    first only when its subscription's secret signs (YouTube), or to tell why nothing was
+    stored (an unknown account, or an event stored before)."""
     checks = get_webhook_platform(platform)
-    secrets = _secrets_of(account) if checks.signed_with_subscription_secret else WebhookSecrets()
+    account = None
+    secrets = WebhookSecrets()
+    if checks.signed_with_subscription_secret:
+        account = _receiving_account(platform, account_id)
+        secrets = _secrets_of(account)
     if not checks.signature_valid(body, headers, secrets):
+        account = account or _receiving_account(platform, account_id)
         WebhookRejection.objects.create(social_account=account, reason="signature_invalid")
         raise SignatureInvalid()
     key = checks.event_key(body) or "sha256:" + hashlib.sha256(body).hexdigest()
-    try:
-        with transaction.atomic():
-            receipt = WebhookReceipt.objects.create(
-                social_account=account,
-                platform=platform,
-                event_key=key,
-                payload=body.decode("utf-8", errors="replace"),
-                content_type=headers.get("Content-Type", "")[:255],
-            )
-            # Robust: the platform gets its 200 even if the queue cannot be reached now; a
-            # receipt left RECEIVED is picked up again by the schedule.
-            transaction.on_commit(partial(_enqueue_processing, receipt.pk), robust=True)
-    except IntegrityError:
-        # Delivered again (platforms deliver at least once): the first one stands.
-        stored = WebhookReceipt.objects.get(social_account=account, event_key=key)
-        return Receipt(receipt=stored, stored_now=False)
-    return Receipt(receipt=receipt, stored_now=True)
+    stored_id = _store_receipt(platform, account_id, key, body, headers)
+    if stored_id is not None:
+        # Robust: the platform gets its 200 even if the queue cannot be reached now; a
+        # receipt left RECEIVED is picked up again by the schedule.
+        transaction.on_commit(partial(_enqueue_processing, stored_id), robust=True)
+        return Receipt(receipt_id=stored_id, stored_now=True)
+    account = account or _receiving_account(platform, account_id)
+    # Delivered again (platforms deliver at least once): the first one stands.
+    stored = WebhookReceipt.objects.filter(social_account=account, event_key=key)
+    return Receipt(receipt_id=stored.values_list("pk", flat=True).get(), stored_now=False)
+
+
+# The receipt, inserted only for a connected account of the platform and only if its event is
+# not stored yet; its id comes back when it was stored now.
+_STORE_RECEIPT = """
+    INSERT INTO webhooks_webhookreceipt (
+        id, social_account_id, platform, event_key, payload, content_type, status, attempts,
+        error, received_at)
+    SELECT %(id)s, account.id, account.platform, %(event_key)s, %(payload)s, %(content_type)s,
+        %(status)s, 0, '', %(now)s
+    FROM accounts_socialaccount AS account
+    WHERE account.id = %(account_id)s AND account.platform = %(platform)s
+        AND account.disconnected_at IS NULL
+    ON CONFLICT (social_account_id, event_key) DO NOTHING
+    RETURNING id
+"""
+
+
+def _store_receipt(
+    platform: str, account_id: str, key: str, body: bytes, headers: Mapping[str, str]
+) -> str | None:
+    """Store the delivery in one statement; its receipt's id, or None when nothing was
+    stored (no such connected account, or the event was stored before)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STORE_RECEIPT,
+            {
+                "id": WebhookReceipt._meta.pk.get_default(),
+                "event_key": key,
+                "payload": body.decode("utf-8", errors="replace"),
+                "content_type": headers.get("Content-Type", "")[:255],
+                "status": ReceiptStatus.RECEIVED,
+                "now": timezone.now(),
+                "account_id": account_id,
+                "platform": platform,
+            },
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+# Set while a drain of waiting receipts is queued: the receipts stored meanwhile are its.
+DRAIN_PENDING_KEY = "webhooks:receipt-drain-pending"
+# A drain lost before it ran holds the next one back this long at most (the schedule's
+# requeue of old receipts catches what it held).
+DRAIN_PENDING_SECONDS = 60
 
 
 def _enqueue_processing(receipt_id: str) -> None:
-    from webhooks.tasks import process_receipt  # the tasks module imports this one
+    """Have the committed receipt processed. One task drains every receipt waiting, so a
+    burst of deliveries costs one queued task and each delivery one Redis command: a drain
+    is queued only when none is pending already. With Redis unreachable the receipt stays
+    RECEIVED, and the schedule queues it again."""
+    try:
+        if cache.add(DRAIN_PENDING_KEY, receipt_id, timeout=DRAIN_PENDING_SECONDS):
+            _queue_drain()
+    except BROKER_UNREACHABLE_ERRORS as error:
+        logger.warning("Receipt %s not queued: %s", receipt_id, type(error).__name__)
 
-    process_receipt.delay(receipt_id)
+
+def _queue_drain() -> None:
+    from webhooks.tasks import process_waiting_receipts  # the tasks module imports this one
+
+    try:
+        process_waiting_receipts.delay()
+    except BROKER_UNREACHABLE_ERRORS:
+        # Not pending after all: the next delivery tries to queue one afresh.
+        cache.delete(DRAIN_PENDING_KEY)
+        raise
 
 
 def _receiving_account(platform: str, account_id: str) -> SocialAccount:
@@ -367,6 +436,42 @@ def webhook_receipt_process(*, receipt_id: str) -> WebhookReceipt:
         )
     receipt.refresh_from_db()
     return receipt
+
+
+def webhook_receipts_process_waiting(*, batch_size: int = 100) -> int:
+    """Process every receipt waiting (RECEIVED), oldest first; returns how many. Two drains
+    running at once never take the same receipt: each batch is locked, skipping receipts
+    another drain holds. A receipt whose processing fails is retried by its own task, with
+    backoff, as one that failed there."""
+    # First: a receipt stored from now on queues another drain, and one stored before is
+    # already committed, so the queries below see it.
+    cache.delete(DRAIN_PENDING_KEY)
+    processed = 0
+    while taken := _process_waiting_batch(batch_size):
+        processed += taken
+    return processed
+
+
+@transaction.atomic
+def _process_waiting_batch(batch_size: int) -> int:
+    from webhooks.tasks import retry_receipt_later  # the tasks module imports this one
+
+    waiting = (
+        WebhookReceipt.objects.select_for_update(skip_locked=True)
+        .filter(status=ReceiptStatus.RECEIVED)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    receipt_ids = list(waiting)
+    for receipt_id in receipt_ids:
+        try:
+            with transaction.atomic():
+                webhook_receipt_process(receipt_id=receipt_id)
+        except Exception as error:
+            webhook_receipt_record_failure(receipt_id=receipt_id, error=error, final=False)
+            logger.warning("Processing receipt %s failed: %s", receipt_id, type(error).__name__)
+            transaction.on_commit(partial(retry_receipt_later, receipt_id), robust=True)
+    return len(receipt_ids)
 
 
 def _notify_recorded(account: SocialAccount, events: list[SocialEvent]) -> None:

@@ -38,6 +38,17 @@ def process_receipt(self, receipt_id: str) -> str:
         raise self.retry(countdown=_backoff(self.request.retries)) from None
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def process_waiting_receipts() -> int:
+    """Process every receipt waiting; queued by the receiver when no drain is pending."""
+    return services.webhook_receipts_process_waiting()
+
+
+def retry_receipt_later(receipt_id: str) -> None:
+    """A receipt whose processing failed in a drain goes on as its own task's first retry."""
+    process_receipt.apply_async(args=[receipt_id], countdown=_backoff(0), retries=1)
+
+
 def _backoff(retries: int) -> float:
     ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2**retries)
     return random.uniform(ceiling / 2, ceiling)

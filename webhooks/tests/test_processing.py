@@ -2,14 +2,18 @@
 receipt that keeps failing is dead-lettered with its error, never lost; old data goes."""
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from celery.exceptions import Retry
+from django.core.cache import cache
+from django.db import connection, transaction
 
 from accounts.models import AccountStatus, AuditLog, SocialAccount
 from accounts.platforms.tests.support import load_fixture
+from webhooks import services
 from webhooks.models import (
     ReceiptStatus,
     SocialEvent,
@@ -17,7 +21,11 @@ from webhooks.models import (
     WebhookReceipt,
     WebhookRejection,
 )
-from webhooks.services import sync_requests_take, webhook_data_delete_expired
+from webhooks.services import (
+    sync_requests_take,
+    webhook_data_delete_expired,
+    webhook_receipts_process_waiting,
+)
 from webhooks.tasks import (
     PROCESSING_RETRIES,
     process_receipt,
@@ -183,3 +191,89 @@ def test_receipts_never_queued_are_sent_to_processing_by_the_schedule(account_fa
 
     assert WebhookReceipt.objects.get(pk=stranded.pk).status == ReceiptStatus.PROCESSED
     assert WebhookReceipt.objects.get(pk=just_in.pk).status == ReceiptStatus.RECEIVED
+
+
+# --- Draining the waiting receipts ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_drain_processes_every_waiting_receipt_once(account_factory):
+    account = account_factory(platform="TIKTOK")
+    payloads = [{**json.loads(TIKTOK_DEAUTHORIZATION), "create_time": n} for n in range(3)]
+    receipts = [receipt_of(account, json.dumps(p), key=f"k{n}") for n, p in enumerate(payloads)]
+
+    assert webhook_receipts_process_waiting(batch_size=2) == 3
+    assert webhook_receipts_process_waiting() == 0
+
+    assert set(WebhookReceipt.objects.values_list("status", flat=True)) == {"PROCESSED"}
+    assert sorted(SocialEvent.objects.values_list("receipt_id", flat=True)) == sorted(
+        receipt.pk for receipt in receipts
+    )
+
+
+@pytest.mark.django_db
+def test_a_drain_lets_the_next_delivery_queue_another_before_it_reads(account_factory, monkeypatch):
+    account = account_factory(platform="TIKTOK")
+    receipt_of(account, TIKTOK_DEAUTHORIZATION)
+    cache.set(services.DRAIN_PENDING_KEY, "pending")
+    pending_while_reading = []
+    process = services.webhook_receipt_process
+
+    def noting(**kwargs):
+        pending_while_reading.append(cache.get(services.DRAIN_PENDING_KEY))
+        return process(**kwargs)
+
+    monkeypatch.setattr(services, "webhook_receipt_process", noting)
+
+    webhook_receipts_process_waiting()
+
+    assert pending_while_reading == [None]
+
+
+@pytest.mark.django_db
+def test_a_receipt_failing_in_a_drain_goes_on_to_its_own_retries(
+    account_factory, monkeypatch, django_capture_on_commit_callbacks
+):
+    account = account_factory(platform="TIKTOK")
+    receipt = receipt_of(account, "not json")
+    retried: list[tuple] = []
+    monkeypatch.setattr(
+        process_receipt, "apply_async", lambda **options: retried.append(options["args"])
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_receipts_process_waiting()
+
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.attempts) == (ReceiptStatus.FAILED, 1)
+    assert retried == [[receipt.pk]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_drains_never_take_the_same_receipt(account_factory):
+    account = account_factory(platform="TIKTOK")
+    held = receipt_of(account, TIKTOK_DEAUTHORIZATION, key="held")
+    free = receipt_of(account, TIKTOK_DEAUTHORIZATION, key="free")
+    locked, release = threading.Event(), threading.Event()
+
+    def other_drain_holding_one():
+        try:
+            with transaction.atomic():
+                WebhookReceipt.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(5)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_drain_holding_one)
+    other.start()
+    assert locked.wait(5)
+    try:
+        processed = webhook_receipts_process_waiting()
+        statuses = dict(WebhookReceipt.objects.values_list("pk", "status"))
+    finally:
+        release.set()
+        other.join()
+
+    assert processed == 1
+    assert statuses == {held.pk: ReceiptStatus.RECEIVED, free.pk: ReceiptStatus.PROCESSED}
