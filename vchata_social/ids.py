@@ -12,9 +12,19 @@ _NUL = "\x00"
 _NEVER_IN_AN_ID = "\ufffd"  # the replacement character: ids are ASCII
 
 
+_ID_SPACE = len(_ALPHABET) ** _RANDOM_LENGTH
+
+
 def new_prefixed_id(prefix: str) -> str:
-    random_part = "".join(secrets.choice(_ALPHABET) for _ in range(_RANDOM_LENGTH))
-    return f"{prefix}_{random_part}"
+    """One draw from the operating system's randomness, written in base 36: every random part
+    is as likely as any other. (A draw per character cost a system call each: a sync writing
+    thousands of posts spent a sixth of its time naming them.)"""
+    number = secrets.randbelow(_ID_SPACE)
+    characters = []
+    for _ in range(_RANDOM_LENGTH):
+        number, digit = divmod(number, len(_ALPHABET))
+        characters.append(_ALPHABET[digit])
+    return f"{prefix}_{''.join(characters)}"
 
 
 class PrefixedIdField(models.CharField):
