@@ -16,6 +16,7 @@ from accounts.platforms.errors import (
     PlatformRequestRejected,
     ReauthRequired,
 )
+from accounts.platforms.facebook import graph_time
 from accounts.platforms.tests.support import (
     ACCESS_TOKEN,
     assert_no_secrets,
@@ -604,3 +605,26 @@ def test_a_page_without_its_token_is_not_subscribed(mocked, credentials):
         facebook.subscribe_page_to_app(credentials, tokenless, ["feed"])
 
     assert len(mocked.calls) == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-03-02T18:04:11+0000",
+        "2026-03-02T18:04:11-0800",
+        "2026-12-31T23:59:59+0530",
+        "2026-3-2T18:04:11+0000",
+        "2026-03-02T18:04:11+00:00",
+    ],
+)
+def test_graph_times_read_as_strptime_reads_them(text):
+    expected = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
+
+    assert graph_time(text) == expected
+    assert graph_time(text).tzinfo == UTC
+
+
+@pytest.mark.parametrize("value", ["2026-02-30T18:04:11+0000", "2026-03-02", "", None, 1763550000])
+def test_a_bad_graph_time_is_refused(value):
+    with pytest.raises(PlatformRequestRejected, match="bad time"):
+        graph_time(value)
