@@ -30,7 +30,7 @@ from accounts.platforms.base import (
     TokenValidation,
 )
 from accounts.platforms.errors import PlatformError, PlatformUnavailable, ReauthRequired
-from accounts.signals import account_reauth_required
+from accounts.signals import account_disconnected, account_reauth_required
 from vchata_social.errors import Conflict, NotFound
 
 T = TypeVar("T")
@@ -170,6 +170,10 @@ def social_account_disconnect(*, account: SocialAccount, actor: Actor) -> None:
         actor=actor,
         action="social_account.disconnect",
         target=account,
+    )
+    account_id = account.pk
+    transaction.on_commit(
+        lambda: account_disconnected.send(sender=SocialAccount, account_id=account_id)
     )
 
 

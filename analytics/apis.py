@@ -129,17 +129,21 @@ class SocialAccountStatsApi(APIView):
         dates = DateRangeSerializer(data=request.query_params)
         dates.is_valid(raise_exception=True)
         period = dates.validated_data["period"]
-        account = social_account_get(
-            organization=request.auth.organization_id, account_id=account_id
-        )
+        organization_id = request.auth.organization_id
         body = stats_cache.cached_stats(
-            account.pk, period.start, period.end, lambda: _stats_body(account, period)
+            organization_id,
+            account_id,
+            period.start,
+            period.end,
+            lambda: _stats_body(organization_id, account_id, period),
         )
         return HttpResponse(body, content_type="application/json")
 
 
-def _stats_body(account, period) -> bytes:
-    """The answer's bytes, as the envelope's Response would render them."""
+def _stats_body(organization_id: str, account_id: str, period) -> bytes:
+    """The answer's bytes, as the envelope's Response would render them; another
+    organization's account is not found (and nothing is cached)."""
+    account = social_account_get(organization=organization_id, account_id=account_id)
     stats = AccountStatsSerializer(selectors.account_stats(account=account, period=period)).data
     answer = {"success": True, "stats": stats, "message": STATS_MESSAGE}
     return EnvelopeJSONRenderer().render(answer)

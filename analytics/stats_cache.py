@@ -23,9 +23,15 @@ logger = logging.getLogger(__name__)
 VERSION_TIMEOUT_SECONDS = 30 * 24 * 3600
 
 
-def cached_stats(account_id: str, date_from, date_to, compute: Callable[[], Any]) -> Any:
-    """The cached answer for the account and range, or `compute()`, stored for next time."""
-    version_key, answer_key = _version_key(account_id), _answer_key(account_id, date_from, date_to)
+def cached_stats(
+    organization_id: str, account_id: str, date_from, date_to, compute: Callable[[], Any]
+) -> Any:
+    """The cached answer for the organization's account and range, or `compute()` (which
+    checks the account is the organization's), stored for next time. An answer is kept per
+    organization, so that a hit needs no reading of the account: it was the organization's
+    when computed, and an account disconnected or deleted since drops its answers."""
+    version_key = _version_key(account_id)
+    answer_key = _answer_key(organization_id, account_id, date_from, date_to)
     try:
         found = cache.get_many([version_key, answer_key])
     except Exception:
@@ -34,25 +40,20 @@ def cached_stats(account_id: str, date_from, date_to, compute: Callable[[], Any]
     version, stamped = found.get(version_key), found.get(answer_key)
     if version is not None and stamped is not None and stamped[0] == version:
         return stamped[1]
-    try:
-        # Read before computing, and the answer stamped with it: an answer computed while a
-        # sync bumped the version is never served.
-        version = version if version is not None else _created_version(version_key)
-    except Exception:
-        logger.warning("Stats cache unreachable; computing stats of %s", account_id)
-        return compute()
+    # Stamped with the version read before computing: an answer computed while a sync
+    # bumped the version is never served.
     answer = compute()
     try:
+        if version is None:
+            # Created only now that the account proved to exist; if something created it
+            # while this answer was computed (a sync ending), the answer is not kept.
+            version = _new_version()
+            if not cache.add(version_key, version, timeout=VERSION_TIMEOUT_SECONDS):
+                return answer
         cache.set(answer_key, (version, answer), timeout=settings.STATS_CACHE_SECONDS)
     except Exception:
         logger.warning("Stats cache unreachable; stats of %s not stored", account_id)
     return answer
-
-
-def _created_version(version_key: str) -> int:
-    """The account's version, created if it has none (another process may create it first)."""
-    cache.add(version_key, _new_version(), timeout=VERSION_TIMEOUT_SECONDS)
-    return cache.get(version_key)
 
 
 def invalidate(account_id: str) -> None:
@@ -65,13 +66,18 @@ def invalidate(account_id: str) -> None:
         logger.warning("Stats cache unreachable; stats of %s not invalidated", account_id)
 
 
+def forget_account(sender, *, account_id: str | None = None, instance=None, **kwargs) -> None:
+    """Receiver of account_disconnected and of the account's deletion."""
+    invalidate(account_id or instance.pk)
+
+
 def _new_version() -> int:
     # Room left for incr() to count up without overflowing Redis's signed 64-bit integers.
     return secrets.randbits(62)
 
 
-def _answer_key(account_id: str, date_from, date_to) -> str:
-    return f"stats:{account_id}:{date_from}:{date_to}"
+def _answer_key(organization_id: str, account_id: str, date_from, date_to) -> str:
+    return f"stats:{organization_id}:{account_id}:{date_from}:{date_to}"
 
 
 def _version_key(account_id: str) -> str:

@@ -181,7 +181,7 @@ def test_a_cached_answer_is_served_until_the_account_syncs(
     first = api.get(STATS.format(history.pk)).json()
     DailyMetric.objects.filter(social_account=history).update(engagement=1000)
 
-    with django_assert_max_num_queries(2):  # membership and account only
+    with django_assert_max_num_queries(1):  # the membership only
         assert api.get(STATS.format(history.pk)).json() == first
 
     stats_cache.invalidate(history.pk)
@@ -234,9 +234,10 @@ def test_an_answer_computed_while_a_sync_ended_is_not_served_after_it(history):
         stats_cache.invalidate(history.pk)  # the sync commits while the answer is computed
         return "before the sync"
 
-    stats_cache.cached_stats(history.pk, "2026-11-01", "2026-11-14", computed_as_a_sync_ends)
+    org = history.organization_id
+    stats_cache.cached_stats(org, history.pk, "2026-11-01", "2026-11-14", computed_as_a_sync_ends)
     answer = stats_cache.cached_stats(
-        history.pk, "2026-11-01", "2026-11-14", lambda: "after the sync"
+        org, history.pk, "2026-11-01", "2026-11-14", lambda: "after the sync"
     )
 
     assert answer == "after the sync"
@@ -244,12 +245,52 @@ def test_an_answer_computed_while_a_sync_ended_is_not_served_after_it(history):
 
 @pytest.mark.django_db
 def test_a_version_lost_and_created_again_never_serves_an_answer_from_before(history):
+    org = history.organization_id
     november, december = ("2026-11-01", "2026-11-14"), ("2026-12-01", "2026-12-14")
-    stats_cache.cached_stats(history.pk, *november, lambda: "before the sync")
+    stats_cache.cached_stats(org, history.pk, *november, lambda: "before the sync")
     stats_cache.invalidate(history.pk)
     cache.delete(f"stats-version:{history.pk}")  # evicted by Redis
-    stats_cache.cached_stats(history.pk, *december, lambda: "another range")  # creates it again
+    stats_cache.cached_stats(org, history.pk, *december, lambda: "another range")  # creates it
 
-    answer = stats_cache.cached_stats(history.pk, *november, lambda: "after the sync")
+    answer = stats_cache.cached_stats(org, history.pk, *november, lambda: "after the sync")
 
     assert answer == "after the sync"
+
+
+@pytest.mark.django_db
+def test_a_disconnected_account_has_no_stats_even_cached(
+    api, history, django_capture_on_commit_callbacks
+):
+    assert api.get(STATS.format(history.pk)).status_code == 200  # now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(f"/social/accounts/{history.pk}").status_code == 200
+
+    assert api.get(STATS.format(history.pk)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_deleted_account_has_no_stats_even_cached(api, history):
+    url = STATS.format(history.pk)
+    assert api.get(url).status_code == 200  # now cached
+
+    history.delete()
+
+    assert api.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_another_organization_is_not_served_an_answer_cached_for_the_owner(
+    api, history, other_organization, membership_with_role
+):
+    assert api.get(STATS.format(history.pk)).status_code == 200  # cached for the owner
+    outsider = client_for(membership_with_role(org=other_organization))
+
+    assert outsider.get(STATS.format(history.pk)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_unknown_account_leaves_nothing_in_the_cache(api, organization):
+    assert api.get(STATS.format("social_nosuchaccount00")).status_code == 404
+
+    assert cache.get("stats-version:social_nosuchaccount00") is None
