@@ -333,11 +333,12 @@ def refresh_sweep(bench: Bench) -> Outcome:
     template = SocialAccount.objects.order_by("created_at").first()
     due = seed.many_accounts(template, count=SWEEP_ACCOUNTS, due_every=DUE_EVERY)
     plan = social_accounts_due_for_refresh().values_list("pk", flat=True).explain()
-    with CaptureQueriesContext(connection) as queries:
+    # The worker waits meanwhile, as for the receiver: the tasks are only to be enqueued here.
+    with worker_paused(), CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         enqueued = enqueue_due_token_refreshes()
         seconds = time.perf_counter() - started
-    app.control.purge()
+        app.control.purge()
     outcome.say(
         f"{SocialAccount.objects.count():,} accounts, {due:,} due: {enqueued:,} refreshes "
         f"selected and enqueued in {seconds * 1000:.0f} ms with {len(queries)} quer"
