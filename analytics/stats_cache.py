@@ -12,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
+from vchata_social.cache_aside import cached_or_computed
+
 logger = logging.getLogger(__name__)
 
 # Versions outlive the answers they key by far: a lost version only costs a recomputation.
@@ -20,20 +22,13 @@ VERSION_TIMEOUT_SECONDS = 30 * 24 * 3600
 
 def cached_stats(account_id: str, date_from, date_to, compute: Callable[[], Any]) -> Any:
     """The cached answer for the account and range, or `compute()`, stored for next time."""
-    try:
-        key = _key(account_id, date_from, date_to)
-        cached = cache.get(key)
-    except Exception:
-        logger.warning("Stats cache unreachable; computing stats of %s", account_id)
-        return compute()
-    if cached is not None:
-        return cached
-    answer = compute()
-    try:
-        cache.set(key, answer, timeout=settings.STATS_CACHE_SECONDS)
-    except Exception:
-        logger.warning("Stats cache unreachable; stats of %s not stored", account_id)
-    return answer
+    return cached_or_computed(
+        lambda: _key(account_id, date_from, date_to),
+        compute,
+        timeout=settings.STATS_CACHE_SECONDS,
+        name="Stats",
+        subject=f"stats of {account_id}",
+    )
 
 
 def invalidate(account_id: str) -> None:

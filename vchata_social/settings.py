@@ -273,6 +273,9 @@ SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=6 * 3600)
 METRICS_RETENTION_DAYS = env.int("METRICS_RETENTION_DAYS", default=730)
 # Account stats are cached this long, and dropped when the account syncs.
 STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=1800)
+# Pages of the account list are kept this long; any write of an account drops its
+# organization's pages at once (accounts/list_cache.py), this only bounds their memory.
+ACCOUNT_LIST_CACHE_SECONDS = env.int("ACCOUNT_LIST_CACHE_SECONDS", default=600)
 # The longest date range the stats endpoint serves.
 STATS_MAX_RANGE_DAYS = env.int("STATS_MAX_RANGE_DAYS", default=366)
 
