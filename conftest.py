@@ -1,7 +1,8 @@
 import pytest
 import responses
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -13,8 +14,10 @@ from accounts.tests.factories import MembershipFactory, OrganizationFactory, Soc
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Throttles and rate limits live in the (real Redis) cache: each test starts clean."""
-    cache.clear()
+    """Throttles and rate limits live in the (real Redis) cache, account list pages in the
+    process's memory: each test starts clean."""
+    for store in (cache, caches[django_settings.ACCOUNT_LIST_CACHE]):
+        store.clear()
     yield
     cache.clear()
 

@@ -1,9 +1,11 @@
-"""The account list's pages, kept in the cache under the version of the organization's
-accounts (selectors.membership_access): a write of any account of the organization, by any
-path, changes the version, so that a page is never served after a write it does not show."""
+"""The account list's pages, kept in each process's memory under the version of the
+organization's accounts (selectors.membership_access), which the same request reads from
+PostgreSQL: a write of any account of the organization, by any path, changes the version, so
+that no process serves a page after a write it does not show."""
 
 import orjson
 from django.conf import settings
+from django.core.cache import caches
 
 from accounts.models import REAUTH_SOON
 from accounts.selectors import OrganizationAccess, social_account_list_page
@@ -41,6 +43,7 @@ def account_list_page(
         timeout=settings.ACCOUNT_LIST_CACHE_SECONDS,
         name="Account list",
         subject=f"the account list of {access.organization_id}",
+        store=caches[settings.ACCOUNT_LIST_CACHE],
     )
     accounts, total = orjson.loads(stored)
     return accounts, total
