@@ -158,7 +158,7 @@ else:
 CACHES[ACCOUNT_LIST_CACHE] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": ACCOUNT_LIST_CACHE,
-    "OPTIONS": {"MAX_ENTRIES": env.int("ACCOUNT_LIST_CACHE_ENTRIES", default=500)},
+    "OPTIONS": {"MAX_ENTRIES": env.int("ACCOUNT_LIST_CACHE_ENTRIES", default=200)},
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
