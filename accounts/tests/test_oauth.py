@@ -389,6 +389,7 @@ def test_a_callback_connects_the_account_with_its_tokens_encrypted(
 ):
     flow = FLOWS[platform]
     state = start(api, flow)["state"]
+    verifier = OAuthState.objects.get().code_verifier
     answer(platforms, flow.token_calls, platform)
     answer(platforms, flow.reads, platform)
 
@@ -411,7 +412,7 @@ def test_a_callback_connects_the_account_with_its_tokens_encrypted(
     assert grant["access_token"] not in stored_column(account, "access_token")
     assert AuditLog.objects.filter(action="social_account.connect", target_id=account.pk).exists()
     assert SocialPage.objects.filter(social_account=account).exists() == (platform != "LINKEDIN")
-    for secret in secrets_of(flow):
+    for secret in [*secrets_of(flow), *([verifier] if verifier else [])]:
         assert secret not in response["Location"]
         assert secret not in logs.text
 
