@@ -429,7 +429,7 @@ SOCIAL_PLATFORMS = {
     ),
     "LINKEDIN": _platform(
         "LINKEDIN",
-        scopes=("r_organization_admin", "r_organization_social", "rw_organization_admin"),
+        scopes=("rw_organization_admin", "r_organization_social"),
         API_URL="https://api.linkedin.com/rest",
         OAUTH_URL="https://www.linkedin.com/oauth/v2",
         AUTHORIZE_URL="https://www.linkedin.com/oauth/v2/authorization",
