@@ -320,7 +320,9 @@ def social_account_connect_or_reconnect(
     )
 
 
-def _connected(organization: Organization, platform: str, platform_user_id: str):
+def _connected(
+    organization: Organization, platform: str, platform_user_id: str
+) -> SocialAccount | None:
     return (
         SocialAccount.objects.for_organization(organization)
         .filter(platform=platform, platform_user_id=platform_user_id)

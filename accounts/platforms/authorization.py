@@ -51,13 +51,14 @@ Documentation followed:
 import base64
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 from urllib.parse import quote, urlencode, urljoin
 
 from accounts.platforms import get_client
 from accounts.platforms.base import Credentials, PlatformClient, TokenGrant
 from accounts.platforms.errors import PlatformRequestRejected
-from accounts.platforms.facebook import meta_error
+from accounts.platforms.facebook import FacebookClient, meta_error
 from accounts.platforms.http import json_body, split_scopes
 from accounts.platforms.oauth2 import OAuth2Client, token_grant_from
 
@@ -117,110 +118,104 @@ class PlatformAuthorization:
     ) -> TokenGrant:
         """The tokens the code stands for, long-lived where the platform makes them so.
         `credentials` only name the rate-limit budget: there is no token yet."""
-        client = self.client
-        assert isinstance(client, OAuth2Client)
-        form, options = client.client_authentication()
-        data = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            **form,
-        }
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         if code_verifier is not None:
-            data["code_verifier"] = code_verifier
+            form["code_verifier"] = code_verifier
+        return self.long_lived(credentials, self.code_grant(credentials, form))
+
+    def code_grant(self, credentials: Credentials, form: dict[str, str]) -> TokenGrant:
+        """RFC 6749 4.1.3 at the platform's token endpoint, the app authenticated as it is
+        for a refresh."""
+        client = cast(OAuth2Client, self.client)
+        authentication, options = client.client_authentication()
         response = client.call(
             credentials,
             "POST",
             client.token_url,
-            data=data,
+            data={**form, **authentication},
             classify_error=client.classify_token_error,
             **options,
         )
         return token_grant_from(response, client.classify_token_error)
+
+    def long_lived(self, credentials: Credentials, grant: TokenGrant) -> TokenGrant:
+        """The token to keep: the code's own, where the platform issues no shorter one."""
+        return grant
 
 
 class FacebookAuthorization(PlatformAuthorization):
     platform = "FACEBOOK"
     scope_separator = ","
 
-    def exchange_code(
-        self, credentials: Credentials, *, code: str, redirect_uri: str, code_verifier: str | None
-    ) -> TokenGrant:
-        client = self.client
+    def code_grant(self, credentials: Credentials, form: dict[str, str]) -> TokenGrant:
+        client = cast(FacebookClient, self.client)
         client_id, client_secret = client.app_credentials()
-        # Manual login flow, exchanging code for an access token.
+        # Manual login flow, exchanging code for an access token (a GET, without grant_type).
         response = client.graph_get(
             credentials,
             "/oauth/access_token",
             client_id=client_id,
-            redirect_uri=redirect_uri,
+            redirect_uri=form["redirect_uri"],
             client_secret=client_secret,
-            code=code,
+            code=form["code"],
         )
-        short_lived = token_grant_from(response, meta_error)
-        # The code's token lives about two hours; the long-lived one about 60 days.
-        return client.refresh_token(_with_token(credentials, short_lived.access_token))
+        return token_grant_from(response, meta_error)
+
+    def long_lived(self, credentials: Credentials, grant: TokenGrant) -> TokenGrant:
+        # The code's token lives about two hours; fb_exchange_token makes a ~60-day one.
+        return self.client.refresh_token(_with_token(credentials, grant.access_token))
 
 
 class InstagramAuthorization(PlatformAuthorization):
     platform = "INSTAGRAM"
     scope_separator = ","
 
-    def exchange_code(
-        self, credentials: Credentials, *, code: str, redirect_uri: str, code_verifier: str | None
-    ) -> TokenGrant:
+    def code_grant(self, credentials: Credentials, form: dict[str, str]) -> TokenGrant:
         client = self.client
         client_id, client_secret = client.app_credentials()
-        # Business Login, step 2: POST {OAUTH_URL}/access_token.
+        # Business Login, step 2: POST {OAUTH_URL}/access_token as a form.
         response = client.call(
             credentials,
             "POST",
             client.config["OAUTH_URL"] + "/access_token",
-            data={
-                "client_id": client_id,
-                "client_secret": client_secret,
-                "grant_type": "authorization_code",
-                "redirect_uri": redirect_uri,
-                "code": code,
-            },
+            data={**form, "client_id": client_id, "client_secret": client_secret},
         )
-        short_lived = _instagram_short_lived_token(json_body(response))
-        if short_lived is None:
+        grant = _instagram_short_lived_grant(json_body(response))
+        if grant is None:
             raise meta_error(response)
-        token, permissions = short_lived
+        return grant
+
+    def long_lived(self, credentials: Credentials, grant: TokenGrant) -> TokenGrant:
+        client = self.client
+        _client_id, client_secret = client.app_credentials()
         # Access Token reference: GET /access_token?grant_type=ig_exchange_token, at the host's
         # root like /refresh_access_token.
         response = client.call(
-            _with_token(credentials, token),
+            _with_token(credentials, grant.access_token),
             "GET",
             urljoin(client.config["GRAPH_URL"], "/access_token"),
             params={
                 "grant_type": "ig_exchange_token",
                 "client_secret": client_secret,
-                "access_token": token,
+                "access_token": grant.access_token,
             },
         )
         long_lived = token_grant_from(response, meta_error)
-        if long_lived.scopes or not permissions:
-            return long_lived
-        return TokenGrant(
-            access_token=long_lived.access_token,
-            expires_in=long_lived.expires_in,
-            scopes=permissions,
-            token_type=long_lived.token_type,
-        )
+        # Its answer names no permissions: those granted with the code stand.
+        return replace(long_lived, scopes=long_lived.scopes or grant.scopes)
 
 
-def _instagram_short_lived_token(body: dict[str, Any]) -> tuple[str, list[str] | None] | None:
-    """The token and granted permissions of a code exchange: the Business Login answer wraps
-    them in `data`, the older Instagram answer does not."""
+def _instagram_short_lived_grant(body: dict[str, Any]) -> TokenGrant | None:
+    """The one-hour token of a code exchange and its permissions: Business Login wraps them in
+    `data`, the older Instagram answer does not."""
     rows = body.get("data")
     answer = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], dict) else body
     token = answer.get("access_token")
     if not isinstance(token, str) or not token:
         return None
     permissions = answer.get("permissions")
-    return token, split_scopes(permissions if isinstance(permissions, str) else None)
+    scopes = split_scopes(permissions if isinstance(permissions, str) else None)
+    return TokenGrant(access_token=token, expires_in=None, scopes=scopes)
 
 
 class TikTokAuthorization(PlatformAuthorization):
