@@ -300,6 +300,19 @@ def test_a_redirect_outside_the_allow_list_is_refused(api, redirect_to):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_every_platform_refuses_a_redirect_outside_the_allow_list(api, platform):
+    response = api.post(
+        f"/social/oauth/{FLOWS[platform].slug}/authorize",
+        {"redirectTo": "https://evil.example.net/integrations"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert not OAuthState.objects.exists()
+
+
+@pytest.mark.django_db
 def test_an_allowed_page_may_carry_its_own_query(api):
     start(api, FLOWS["FACEBOOK"], redirectTo=f"{FRONT}?tab=social")
 
@@ -620,8 +633,9 @@ def test_a_platform_down_at_the_exchange_says_so(api, client, platforms):
 
 
 @pytest.mark.django_db
-def test_a_tampered_state_is_refused_and_calls_no_platform(api, client, platforms):
-    flow = FLOWS["FACEBOOK"]
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_tampered_state_is_refused_and_calls_no_platform(api, client, platforms, platform):
+    flow = FLOWS[platform]
     state = start(api, flow)["state"]
 
     response = come_back(
@@ -641,11 +655,12 @@ def test_a_callback_without_a_state_is_refused(client, platforms):
 
 
 @pytest.mark.django_db
-def test_a_state_is_used_once(api, client, platforms):
-    flow = FLOWS["TIKTOK"]
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_state_is_used_once(api, client, platforms, platform):
+    flow = FLOWS[platform]
     state = start(api, flow)["state"]
-    answer(platforms, flow.token_calls, "TIKTOK")
-    answer(platforms, flow.reads, "TIKTOK")
+    answer(platforms, flow.token_calls, platform)
+    answer(platforms, flow.reads, platform)
     come_back(client, flow, code=CODE, state=state)
     calls = len(platforms.calls)
 
@@ -657,8 +672,9 @@ def test_a_state_is_used_once(api, client, platforms):
 
 
 @pytest.mark.django_db
-def test_an_expired_state_is_refused(api, client, platforms):
-    flow = FLOWS["LINKEDIN"]
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_an_expired_state_is_refused(api, client, platforms, platform):
+    flow = FLOWS[platform]
     state = start(api, flow)["state"]
 
     with time_machine.travel(timezone.now() + timedelta(seconds=601)):
@@ -669,10 +685,14 @@ def test_an_expired_state_is_refused(api, client, platforms):
 
 
 @pytest.mark.django_db
-def test_a_state_started_for_another_platform_is_refused_and_left_unused(api, client, platforms):
-    state = start(api, FLOWS["FACEBOOK"])["state"]
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_state_started_for_another_platform_is_refused_and_left_unused(
+    api, client, platforms, platform
+):
+    other = next(name for name in PLATFORMS if name != platform)
+    state = start(api, FLOWS[other])["state"]
 
-    response = come_back(client, FLOWS["TWITTER"], code=CODE, state=state)
+    response = come_back(client, FLOWS[platform], code=CODE, state=state)
 
     assert location(response) == (FRONT, {"status": "error", "reason": "state_invalid"})
     assert OAuthState.objects.get().consumed_at is None
