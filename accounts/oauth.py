@@ -336,8 +336,9 @@ def social_account_reconnect(
     *, account_id: str, actor: Actor, grant: TokenGrant, profile: Profile
 ) -> SocialAccount:
     """New tokens from a new login, and the account ACTIVE again; its history, pages, posts
-    and webhook subscription stay. The row lock waits for a refresh under way, whose tokens
-    the new login's then replace."""
+    and webhook subscription stay. The row lock waits for a refresh under way: when the new
+    login brings no refresh token (Google's often does not), the one kept is then the one
+    that refresh rotated in, not the one it killed."""
     account = SocialAccount.objects.select_for_update().get(pk=account_id)
     previous_status = account.status
     account.platform_user_name = profile.user_name[:255] or account.platform_user_name
