@@ -198,6 +198,9 @@ def oauth_flow_complete(
 
 
 class ConnectFailed(Exception):
+    """A flow that ends on the front end with `reason`; `detail` and `platform_error` go to
+    the audit log only."""
+
     def __init__(self, reason: str, detail: str = "", platform_error: str = ""):
         super().__init__(reason)
         self.reason = reason
