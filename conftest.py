@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.platforms import http
-from accounts.platforms.tests.support import BASE_URLS, client_id, client_secret
+from accounts.platforms.tests.support import BASE_URLS, SCOPES, client_id, client_secret
 from accounts.tests.clients import client_for
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, SocialAccountFactory
 
@@ -73,6 +73,7 @@ def platform_settings(settings):
         platform: {
             "CLIENT_ID": client_id(platform),
             "CLIENT_SECRET": client_secret(platform),
+            "SCOPES": SCOPES[platform],
             **urls,
         }
         for platform, urls in BASE_URLS.items()

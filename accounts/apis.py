@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.authentication import OrganizationAccessJWTAuthentication, OrganizationJWTScheme
 from accounts.list_cache import account_list_page
+from accounts.oauth_serializers import ReconnectableSocialAccountSerializer
 from accounts.serializers import (
     AccountTokenRefreshSerializer,
     SocialAccountChangesSerializer,
@@ -110,7 +111,7 @@ class SocialAccountDetailApi(APIView):
     @extend_schema(
         responses={
             200: envelope_schema(
-                "SocialAccountDetail", socialAccount=SocialAccountWithStatsSerializer()
+                "SocialAccountDetail", socialAccount=ReconnectableSocialAccountSerializer()
             )
         },
         summary="Get one social account",
@@ -119,7 +120,7 @@ class SocialAccountDetailApi(APIView):
         account = self.get_account(request, account_id)
         return envelope(
             "Social account retrieved successfully",
-            socialAccount=SocialAccountWithStatsSerializer(account).data,
+            socialAccount=ReconnectableSocialAccountSerializer(account).data,
         )
 
     @extend_schema(
