@@ -1,20 +1,23 @@
 import pytest
 import responses
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.platforms import http
-from accounts.platforms.tests.support import BASE_URLS, client_id, client_secret
+from accounts.platforms.tests.support import BASE_URLS, SCOPES, client_id, client_secret
 from accounts.tests.clients import client_for
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, SocialAccountFactory
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Throttles and rate limits live in the (real Redis) cache: each test starts clean."""
-    cache.clear()
+    """Throttles and rate limits live in the (real Redis) cache, account list pages in the
+    process's memory: each test starts clean."""
+    for store in (cache, caches[django_settings.ACCOUNT_LIST_CACHE]):
+        store.clear()
     yield
     cache.clear()
 
@@ -70,6 +73,7 @@ def platform_settings(settings):
         platform: {
             "CLIENT_ID": client_id(platform),
             "CLIENT_SECRET": client_secret(platform),
+            "SCOPES": SCOPES[platform],
             **urls,
         }
         for platform, urls in BASE_URLS.items()

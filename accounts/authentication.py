@@ -6,6 +6,7 @@ on their next call, whatever their token says."""
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.utils.functional import SimpleLazyObject
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -15,7 +16,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from accounts.models import Membership
-from accounts.selectors import membership_get, membership_role
+from accounts.selectors import membership_access, membership_get
 
 ORGANIZATION_CLAIM = "org"
 MEMBERSHIP_REQUIRED = "Organization membership required"
@@ -39,24 +40,23 @@ class OrganizationJWTAuthentication(JWTAuthentication):
         return membership
 
 
-class MembershipRoleJWTAuthentication(OrganizationJWTAuthentication):
-    """For the busiest reads: `request.auth` is a Membership holding the ids and the role,
-    checked in one small query on every request like any other; its user and organization
-    are loaded only if something asks for them."""
+class OrganizationAccessJWTAuthentication(OrganizationJWTAuthentication):
+    """For the account list, the busiest read: `request.auth` is an OrganizationAccess (the
+    role and the version of the organization's accounts), checked in one small query on every
+    request like any membership; `request.user` is loaded only if something asks for it."""
 
     def authenticate(self, request):
         authenticated = JWTAuthentication.authenticate(self, request)
         if authenticated is None:
             return None
-        membership, _token = authenticated
-        return SimpleLazyObject(lambda: membership.user), membership
+        access, _token = authenticated
+        return SimpleLazyObject(lambda: get_user_model().objects.get(pk=access.user_id)), access
 
     def get_user(self, validated_token):
-        claims = _claims_or_refuse(validated_token)
-        role = membership_role(**claims)
-        if role is None:
+        access = membership_access(**_claims_or_refuse(validated_token))
+        if access is None:
             raise PermissionDenied(MEMBERSHIP_REQUIRED)
-        return Membership(**claims, role=role)
+        return access
 
 
 def _claims_or_refuse(token: Token) -> dict:
@@ -104,7 +104,6 @@ class OrganizationJWTScheme(OpenApiAuthenticationExtension):
     """Describes the bearer JWT in the OpenAPI schema."""
 
     target_class = OrganizationJWTAuthentication
-    match_subclasses = True
     name = "jwtAuth"
 
     def get_security_definition(self, auto_schema):

@@ -231,3 +231,28 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type} {self.target_id}"
+
+
+class OAuthState(models.Model):
+    """One connect flow started in the browser, between the authorize call and the platform's
+    callback. Only the state's digest is kept, so a copy of this table cannot complete anyone's
+    flow; the PKCE verifier is a secret like a token. Used once: `consumed_at` is set by the
+    one callback that wins it."""
+
+    SECRET_FIELDS = ("code_verifier",)
+
+    state_digest = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    code_verifier = encrypted_text(null=True, blank=True)
+    redirect_to = models.URLField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} connect flow of {self.organization_id}"
+
+    def __repr__(self) -> str:
+        return f"<OAuthState {self.pk} {self.platform}>"

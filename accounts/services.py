@@ -93,6 +93,7 @@ def social_account_connect(
     access_token: str,
     refresh_token: str | None = None,
     expires_in: int | None = None,
+    refresh_expires_in: int | None = None,
     platform_user_name: str = "",
     platform_user_email: str = "",
     permissions: list[str] | None = None,
@@ -113,6 +114,7 @@ def social_account_connect(
         access_token=access_token,
         refresh_token=refresh_token or None,
         token_expires_at=_expiry(expires_in),
+        refresh_token_expires_at=_expiry(refresh_expires_in),
     )
     try:
         # A savepoint, so a concurrent connect losing the race leaves the transaction usable.
@@ -243,7 +245,7 @@ def social_account_refresh_token(
         except PlatformError as error:
             failure = error
         else:
-            _apply_grant(account, grant, used_refresh_token=refresh_token)
+            apply_token_grant(account, grant, used_refresh_token=refresh_token)
             audit_log_record(
                 organization_id=account.organization_id,
                 actor=actor,
@@ -299,7 +301,7 @@ def _refreshed_since(account: SocialAccount, moment) -> bool:
     return account.token_refreshed_at is not None and account.token_refreshed_at >= moment
 
 
-def _apply_grant(
+def apply_token_grant(
     account: SocialAccount, grant: TokenGrant, *, used_refresh_token: str | None
 ) -> None:
     now = timezone.now()

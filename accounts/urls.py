@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import apis, auth_apis
+from accounts import apis, auth_apis, oauth_apis
 
 auth_urlpatterns = [
     path("token", auth_apis.TokenObtainApi.as_view(), name="auth-token"),
@@ -14,6 +14,12 @@ auth_urlpatterns = [
 
 social_urlpatterns = [
     path("connect", apis.SocialConnectApi.as_view(), name="social-connect"),
+    path(
+        "oauth/<str:platform>/authorize",
+        oauth_apis.OAuthAuthorizeApi.as_view(),
+        name="social-oauth-authorize",
+    ),
+    path("oauth/<str:platform>/callback", oauth_apis.oauth_callback, name="social-oauth-callback"),
     path("accounts", apis.SocialAccountListApi.as_view(), name="social-account-list"),
     path(
         "accounts/<str:account_id>/refresh-token",

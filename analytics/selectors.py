@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import AccountStatus, AuditLog, Organization, SocialAccount
+from accounts.oauth import CONNECT_FAILED
 from accounts.platforms.base import each_day
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus
 from vchata_social.errors import NotFound
@@ -247,7 +248,7 @@ def organization_metrics(*, organization: Organization, period: DateRange) -> Or
         platform_distribution={row["platform"]: row["total"] for row in accounts},
         average_sync_time=runs["average_seconds"],
         token_refresh_rate=_percent(refreshes, refreshes + refresh_failures),
-        connection_failures=audited[REFRESH_FAILED] + runs["unreachable"],
+        connection_failures=audited[REFRESH_FAILED] + runs["unreachable"] + audited[CONNECT_FAILED],
         token_expirations=audited[REAUTH_REQUIRED],
         sync_failures=runs["failed"],
         webhook_failures=sum(count(organization, period) for count in webhook_failure_counters),
@@ -288,7 +289,7 @@ def _audited_counts(organization: Organization, period: DateRange) -> dict[str, 
     rows = (
         AuditLog.objects.filter(
             organization=organization,
-            action__in=[REFRESH_SUCCEEDED, REFRESH_FAILED, REAUTH_REQUIRED],
+            action__in=[REFRESH_SUCCEEDED, REFRESH_FAILED, REAUTH_REQUIRED, CONNECT_FAILED],
             created_at__date__gte=period.start,
             created_at__date__lte=period.end,
         )

@@ -133,6 +133,7 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+ACCOUNT_LIST_CACHE = "account-list"
 REDIS_URL = env.str("REDIS_URL", default="")
 REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
@@ -151,6 +152,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Pages of the account list, in each process's memory: a page is only served under the
+# version of the organization's accounts read from PostgreSQL in the same request, so no
+# process can serve one a write made stale, and a hit costs microseconds, not a Redis trip.
+CACHES[ACCOUNT_LIST_CACHE] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": ACCOUNT_LIST_CACHE,
+    "OPTIONS": {"MAX_ENTRIES": env.int("ACCOUNT_LIST_CACHE_ENTRIES", default=200)},
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -273,6 +282,10 @@ SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=6 * 3600)
 METRICS_RETENTION_DAYS = env.int("METRICS_RETENTION_DAYS", default=730)
 # Account stats are cached this long, and dropped when the account syncs.
 STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=1800)
+# Pages of the account list are kept this long (and at most ACCOUNT_LIST_CACHE_ENTRIES of
+# them a process); any write of an account drops its organization's pages at once
+# (accounts/list_cache.py): these only bound their memory.
+ACCOUNT_LIST_CACHE_SECONDS = env.int("ACCOUNT_LIST_CACHE_SECONDS", default=600)
 # The longest date range the stats endpoint serves.
 STATS_MAX_RANGE_DAYS = env.int("STATS_MAX_RANGE_DAYS", default=366)
 
@@ -375,11 +388,13 @@ CELERY_BEAT_SCHEDULE = {
 # against a local stand-in server. Variables: SOCIAL_<PLATFORM>_<NAME>.
 
 
-def _platform(name: str, **base_urls: str) -> dict:
+def _platform(name: str, scopes: tuple[str, ...] = (), **base_urls: str) -> dict:
     prefix = f"SOCIAL_{name}_"
     settings = {
         "CLIENT_ID": env.str(f"{prefix}CLIENT_ID", default=""),
         "CLIENT_SECRET": env.str(f"{prefix}CLIENT_SECRET", default=""),
+        # What the browser connect flow asks the user to grant (comma-separated).
+        "SCOPES": env.list(f"{prefix}SCOPES", default=list(scopes)),
     }
     for key, default in base_urls.items():
         settings[key] = env.str(f"{prefix}{key}", default=default).rstrip("/")
@@ -387,22 +402,63 @@ def _platform(name: str, **base_urls: str) -> dict:
 
 
 SOCIAL_PLATFORMS = {
-    "FACEBOOK": _platform("FACEBOOK", GRAPH_URL="https://graph.facebook.com/v23.0"),
-    "INSTAGRAM": _platform("INSTAGRAM", GRAPH_URL="https://graph.instagram.com/v23.0"),
-    "TIKTOK": _platform("TIKTOK", API_URL="https://open.tiktokapis.com"),
-    "TWITTER": _platform("TWITTER", API_URL="https://api.x.com"),
+    "FACEBOOK": _platform(
+        "FACEBOOK",
+        scopes=(
+            "email",
+            "pages_show_list",
+            "pages_read_engagement",
+            "read_insights",
+            "pages_manage_metadata",
+            "pages_messaging",
+        ),
+        GRAPH_URL="https://graph.facebook.com/v23.0",
+        AUTHORIZE_URL="https://www.facebook.com/v23.0/dialog/oauth",
+    ),
+    "INSTAGRAM": _platform(
+        "INSTAGRAM",
+        scopes=(
+            "instagram_business_basic",
+            "instagram_business_manage_insights",
+            "instagram_business_manage_comments",
+            "instagram_business_manage_messages",
+        ),
+        GRAPH_URL="https://graph.instagram.com/v23.0",
+        AUTHORIZE_URL="https://www.instagram.com/oauth/authorize",
+        # Where Business Login's authorization code is exchanged for a short-lived token.
+        OAUTH_URL="https://api.instagram.com/oauth",
+    ),
+    "TIKTOK": _platform(
+        "TIKTOK",
+        scopes=("user.info.basic", "user.info.profile", "user.info.stats", "video.list"),
+        API_URL="https://open.tiktokapis.com",
+        AUTHORIZE_URL="https://www.tiktok.com/v2/auth/authorize/",
+    ),
+    "TWITTER": _platform(
+        "TWITTER",
+        scopes=("tweet.read", "users.read", "offline.access"),
+        API_URL="https://api.x.com",
+        AUTHORIZE_URL="https://x.com/i/oauth2/authorize",
+    ),
     "LINKEDIN": _platform(
         "LINKEDIN",
+        scopes=("rw_organization_admin", "r_organization_social"),
         API_URL="https://api.linkedin.com/rest",
         OAUTH_URL="https://www.linkedin.com/oauth/v2",
+        AUTHORIZE_URL="https://www.linkedin.com/oauth/v2/authorization",
     ),
     "YOUTUBE": _platform(
         "YOUTUBE",
+        scopes=(
+            "https://www.googleapis.com/auth/youtube.readonly",
+            "https://www.googleapis.com/auth/yt-analytics.readonly",
+        ),
         OAUTH_URL="https://oauth2.googleapis.com",
         API_URL="https://www.googleapis.com/youtube/v3",
         ANALYTICS_URL="https://youtubeanalytics.googleapis.com/v2",
         # Where YouTube's push notifications are subscribed to (WebSub).
         WEBSUB_HUB_URL="https://pubsubhubbub.appspot.com/subscribe",
+        AUTHORIZE_URL="https://accounts.google.com/o/oauth2/v2/auth",
     ),
 }
 
@@ -454,6 +510,32 @@ WEBHOOK_PUBLIC_BASE_URL = env.str("WEBHOOK_PUBLIC_BASE_URL", default="").rstrip(
 # A TikTok webhook whose signed timestamp is further than this from now is refused (replays).
 WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = env.int("WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", default=300)
 SOCIAL_LINKEDIN_API_VERSION = env.str("SOCIAL_LINKEDIN_API_VERSION", default="202607")
+
+# --- Connecting accounts in the browser (OAuth) ------------------------------------------
+# The public address the platforms send the browser back to: the callback URL registered with
+# each platform is <OAUTH_CALLBACK_BASE_URL>/social/oauth/<platform>/callback. Empty: the
+# address the connect flow was started on.
+OAUTH_CALLBACK_BASE_URL = env.str(
+    "OAUTH_CALLBACK_BASE_URL", default=WEBHOOK_PUBLIC_BASE_URL
+).rstrip("/")
+# The front-end pages a connect flow may send the browser back to (`redirectTo`), and the one
+# used when none is asked for or the flow cannot tell whose it was.
+OAUTH_ALLOWED_REDIRECT_URLS = env.list("OAUTH_ALLOWED_REDIRECT_URLS", default=[])
+OAUTH_DEFAULT_REDIRECT_URL = env.str("OAUTH_DEFAULT_REDIRECT_URL", default="")
+OAUTH_STATE_TTL_SECONDS = env.int("OAUTH_STATE_TTL_SECONDS", default=600)
+
+
+def _refuse_plain_http_callback() -> None:
+    """The callback URL carries the authorization code: a platform must send it over https."""
+    if OAUTH_CALLBACK_BASE_URL and urlsplit(OAUTH_CALLBACK_BASE_URL).scheme != "https":
+        raise ImproperlyConfigured(
+            "DEBUG is off but OAUTH_CALLBACK_BASE_URL is not https; the platforms send "
+            "authorization codes to it."
+        )
+
+
+if not DEBUG:
+    _refuse_plain_http_callback()
 
 # Outbound HTTP to the platforms.
 PLATFORM_HTTP_CONNECT_TIMEOUT = env.float("PLATFORM_HTTP_CONNECT_TIMEOUT", default=3.05)

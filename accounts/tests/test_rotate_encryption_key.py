@@ -10,10 +10,11 @@ from django.core.management import CommandError, call_command
 from django.core.signing import BadSignature
 from django.db import connection, models, transaction
 from django.test import override_settings
+from django.utils import timezone
 from django_cryptography.fields import EncryptedMixin
 
-from accounts.models import SocialAccount, SocialPage
-from accounts.tests.factories import SocialAccountFactory
+from accounts.models import OAuthState, SocialAccount, SocialPage
+from accounts.tests.factories import SocialAccountFactory, UserFactory
 from vchata_social import key_rotation
 from vchata_social.tests.encryption import (
     FOREIGN_KEYS,
@@ -30,6 +31,7 @@ EVERY_ENCRYPTED_COLUMN = {
     "accounts.SocialAccount.access_token",
     "accounts.SocialAccount.refresh_token",
     "accounts.SocialPage.access_token",
+    "accounts.OAuthState.code_verifier",
     "webhooks.WebhookSubscription.verify_token",
     "webhooks.WebhookSubscription.hub_secret",
     "webhooks.NotificationEndpoint.secret",
@@ -67,8 +69,18 @@ def one_of_each_written_with(keys: dict[str, str]) -> dict[tuple, str]:
             url="https://product.example.com/hooks",
             secret="endpoint-secret",
         )
+        flow = OAuthState.objects.create(
+            state_digest="0" * 64,
+            organization=account.organization,
+            user=UserFactory(),
+            platform="TWITTER",
+            code_verifier="pkce-verifier",
+            redirect_to="https://app.example.com/integrations",
+            expires_at=timezone.now(),
+        )
     return {
         (SocialAccount, account.pk, "access_token"): "EAAB-access",
+        (OAuthState, flow.pk, "code_verifier"): "pkce-verifier",
         (SocialAccount, account.pk, "refresh_token"): "EAAK-refresh",
         (SocialPage, page.pk, "access_token"): "EAAB-page",
         (WebhookSubscription, subscription.pk, "verify_token"): "verify-token",

@@ -275,3 +275,18 @@ def test_an_exhausted_call_budget_is_502_with_retry_after(api, platforms, tiktok
     assert response.json()["message"] == "Social media platform rate limit reached; try again later"
     assert 1 <= int(response["Retry-After"]) <= 61
     assert SocialAccount.objects.get(pk=tiktok_account.pk).status == AccountStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_a_refresh_shows_in_the_account_list_at_once(api, platforms, tiktok_account):
+    def listed_expiry():
+        return api.get("/social/accounts").json()["socialAccounts"][0]["tokenExpiresAt"]
+
+    before = listed_expiry()
+    assert listed_expiry() == before  # now from the cache
+    platforms.post(TIKTOK_TOKEN_URL, json=load_fixture("tiktok", "refresh_success"))
+
+    assert refresh(api, tiktok_account).status_code == 200
+
+    stored = SocialAccount.objects.get(pk=tiktok_account.pk).token_expires_at
+    assert listed_expiry() == stored.strftime("%Y-%m-%dT%H:%M:%SZ") != before

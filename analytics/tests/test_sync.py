@@ -366,3 +366,16 @@ def test_a_post_listed_twice_in_one_batch_is_written_once(api, tiktok_account, p
     assert response.status_code == 200
     assert response.json()["syncResult"]["postsSynced"] == 2
     assert Post.objects.count() == 2
+
+
+def test_a_sync_shows_in_the_account_list_at_once(api, tiktok_account, tiktok_profile_and_videos):
+    def listed_stats():
+        return api.get("/social/accounts").json()["socialAccounts"][0]["stats"]
+
+    assert listed_stats()["totalPosts"] == 0
+    assert listed_stats()["totalPosts"] == 0  # now from the cache
+    tiktok_profile_and_videos()
+
+    sync(api, tiktok_account, syncType="full")
+
+    assert listed_stats()["totalPosts"] == 3

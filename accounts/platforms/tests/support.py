@@ -13,20 +13,47 @@ REFRESH_TOKEN = "refresh-token-SECRET-d4e5f6"
 
 # The documented base URLs, pinned so that the tests do not depend on the environment.
 BASE_URLS: dict[str, dict[str, str]] = {
-    "FACEBOOK": {"GRAPH_URL": "https://graph.facebook.com/v23.0"},
-    "INSTAGRAM": {"GRAPH_URL": "https://graph.instagram.com/v23.0"},
-    "TIKTOK": {"API_URL": "https://open.tiktokapis.com"},
-    "TWITTER": {"API_URL": "https://api.x.com"},
+    "FACEBOOK": {
+        "GRAPH_URL": "https://graph.facebook.com/v23.0",
+        "AUTHORIZE_URL": "https://www.facebook.com/v23.0/dialog/oauth",
+    },
+    "INSTAGRAM": {
+        "GRAPH_URL": "https://graph.instagram.com/v23.0",
+        "AUTHORIZE_URL": "https://www.instagram.com/oauth/authorize",
+        "OAUTH_URL": "https://api.instagram.com/oauth",
+    },
+    "TIKTOK": {
+        "API_URL": "https://open.tiktokapis.com",
+        "AUTHORIZE_URL": "https://www.tiktok.com/v2/auth/authorize/",
+    },
+    "TWITTER": {
+        "API_URL": "https://api.x.com",
+        "AUTHORIZE_URL": "https://x.com/i/oauth2/authorize",
+    },
     "LINKEDIN": {
         "API_URL": "https://api.linkedin.com/rest",
         "OAUTH_URL": "https://www.linkedin.com/oauth/v2",
+        "AUTHORIZE_URL": "https://www.linkedin.com/oauth/v2/authorization",
     },
     "YOUTUBE": {
         "OAUTH_URL": "https://oauth2.googleapis.com",
         "API_URL": "https://www.googleapis.com/youtube/v3",
         "ANALYTICS_URL": "https://youtubeanalytics.googleapis.com/v2",
         "WEBSUB_HUB_URL": "https://pubsubhubbub.appspot.com/subscribe",
+        "AUTHORIZE_URL": "https://accounts.google.com/o/oauth2/v2/auth",
     },
+}
+# The scopes the browser connect flow asks for, pinned like the base URLs.
+SCOPES: dict[str, list[str]] = {
+    "FACEBOOK": ["email", "pages_show_list", "pages_read_engagement"],
+    "INSTAGRAM": ["instagram_business_basic", "instagram_business_manage_insights"],
+    "TIKTOK": ["user.info.basic", "user.info.stats", "video.list"],
+    "TWITTER": ["tweet.read", "users.read", "offline.access"],
+    "LINKEDIN": ["r_organization_admin", "r_organization_social"],
+    "YOUTUBE": [
+        "https://www.googleapis.com/auth/youtube.readonly",
+        "https://www.googleapis.com/auth/yt-analytics.readonly",
+    ],
 }
 PLATFORMS = tuple(BASE_URLS)
 
