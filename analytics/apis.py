@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from accounts.apis import actor_of
-from accounts.authentication import OrganizationAccessJWTAuthentication
+from accounts.authentication import OrganizationAccessJWTAuthentication, OrganizationJWTScheme
 from accounts.selectors import social_account_get
 from analytics import selectors, services, stats_cache
 from analytics.models import SyncRun, SyncStatus
@@ -124,6 +124,7 @@ class SocialAccountStatsApi(APIView):
         parameters=DATE_RANGE_PARAMETERS,
         responses={200: envelope_schema("AccountStatsRetrieved", stats=AccountStatsSerializer())},
         summary="The account's analytics over a date range (cached; dropped on sync)",
+        auth=[{OrganizationJWTScheme.name: []}],
     )
     def get(self, request, account_id: str):
         dates = DateRangeSerializer(data=request.query_params)

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from accounts.tests.worker import wait_for
 from bench import load, seed
 from bench.floor import record
 from bench.outcome import Outcome
@@ -173,15 +174,6 @@ def worker_paused():
         yield
     finally:
         app.control.add_consumer("celery", reply=True)
-
-
-def wait_for(condition, *, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 # --- 3. Sync ingestion --------------------------------------------------------------------
