@@ -3,9 +3,19 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
 
-from accounts.models import AuditLog, Membership, Organization, SocialAccount, SocialPage
+from accounts.admin_scope import OrganizationScopedAdmin, sees_every_organization
+from accounts.models import (
+    AuditLog,
+    Membership,
+    Organization,
+    SocialAccount,
+    SocialPage,
+    StaffOrganizationAccess,
+)
 from accounts.selectors import reauth_warning_horizon
 from accounts.services import (
     Actor,
@@ -24,11 +34,16 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(OrganizationScopedAdmin):
+    organization_path = "pk"
     list_display = ["name", "id", "created_at"]
     search_fields = ["name", "id"]
     readonly_fields = ["id", "created_at", "updated_at"]
     inlines = [MembershipInline]
+
+    def has_add_permission(self, request) -> bool:
+        # A staff member limited to chosen organizations would not see one they created.
+        return sees_every_organization(request.user) and super().has_add_permission(request)
 
 
 class TokenExpiryFilter(admin.SimpleListFilter):
@@ -113,7 +128,7 @@ class SocialPageInline(admin.TabularInline):
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(admin.ModelAdmin):
+class SocialAccountAdmin(OrganizationScopedAdmin):
     list_display = [
         "id",
         "platform",
@@ -126,7 +141,14 @@ class SocialAccountAdmin(admin.ModelAdmin):
         "last_sync_at",
         "disconnected_at",
     ]
-    list_filter = ["status", TokenExpiryFilter, "platform", "is_active", "organization"]
+    list_filter = [
+        "status",
+        TokenExpiryFilter,
+        "platform",
+        "is_active",
+        # Only organizations with accounts this staff member sees, never every name.
+        ("organization", admin.RelatedOnlyFieldListFilter),
+    ]
     actions = [refresh_tokens, validate_tokens]
     inlines = [SocialPageInline]
     search_fields = ["id", "platform_user_id", "platform_user_name", "platform_user_email"]
@@ -171,9 +193,9 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(OrganizationScopedAdmin):
     list_display = ["created_at", "organization", "actor", "action", "target_type", "target_id"]
-    list_filter = ["action", "target_type", "organization"]
+    list_filter = ["action", "target_type", ("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["target_id", "action", "actor__username"]
     list_select_related = ["organization", "actor"]
     date_hierarchy = "created_at"
@@ -186,3 +208,36 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class StaffOrganizationAccessInline(admin.TabularInline):
+    """The organizations a staff member without "Can see every organization" sees."""
+
+    model = StaffOrganizationAccess
+    fk_name = "user"
+    extra = 0
+
+    def _may_choose(self, request) -> bool:
+        # Only someone who sees every organization may widen anyone's view (their own included).
+        return sees_every_organization(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._may_choose(request)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._may_choose(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_choose(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_choose(request)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, StaffOrganizationAccessInline]

@@ -25,9 +25,35 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Superusers hold it implicitly; other staff without it see only the organizations
+        # chosen for them (StaffOrganizationAccess).
+        permissions = [("view_all_organizations", "Can see every organization in the admin")]
 
     def __str__(self) -> str:
         return self.name
+
+
+class StaffOrganizationAccess(models.Model):
+    """An organization a staff member without `view_all_organizations` may see in the admin."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_organizations"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="staff_access"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="staff_access_unique_user_organization"
+            )
+        ]
+        verbose_name = "organization shown to this staff member"
+        verbose_name_plural = "organizations shown to this staff member"
+
+    def __str__(self) -> str:
+        return f"{self.organization} for {self.user}"
 
 
 class Role(models.TextChoices):

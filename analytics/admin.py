@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin import SocialAccountAdmin, run_for_each
+from accounts.admin_scope import OrganizationScopedAdmin
 from accounts.models import SocialAccount
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus, SyncType
 from analytics.services import SyncOptions, sync_run_start
@@ -16,8 +17,10 @@ from analytics.services import SyncOptions, sync_run_start
 RECENT_RUNS_SHOWN = 5
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(OrganizationScopedAdmin):
     """Synced data is written by syncs only."""
+
+    organization_path = "social_account__organization"
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -5,6 +5,7 @@ written by the platforms' deliveries, the API and the tasks. Actions call the se
 from django.contrib import admin
 from django.db import models
 
+from accounts.admin_scope import OrganizationScopedAdmin
 from webhooks.models import (
     Delivery,
     DeliveryAttempt,
@@ -17,7 +18,9 @@ from webhooks.models import (
 from webhooks.services import deliveries_retry, webhook_receipts_retry
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(OrganizationScopedAdmin):
+    organization_path = "social_account__organization"
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -83,6 +86,7 @@ class WebhookRejectionAdmin(ReadOnlyAdmin):
 
 @admin.register(SocialEvent)
 class SocialEventAdmin(ReadOnlyAdmin):
+    organization_path = "organization"
     list_display = ["id", "social_account", "platform", "kind", "author_name", "created_at"]
     list_filter = ["kind", "platform"]
     search_fields = ["id", "social_account__id", "platform_event_id", "text"]
@@ -92,6 +96,7 @@ class SocialEventAdmin(ReadOnlyAdmin):
 
 @admin.register(NotificationEndpoint)
 class NotificationEndpointAdmin(ReadOnlyAdmin):
+    organization_path = "organization"
     list_display = ["id", "organization", "url", "event_types", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["id", "organization__id", "url"]
@@ -126,6 +131,7 @@ def retry_deliveries(modeladmin, request, queryset):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
+    organization_path = "endpoint__organization"
     actions = [retry_deliveries]
     inlines = [DeliveryAttemptInline]
     list_display = [
