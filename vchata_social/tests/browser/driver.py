@@ -1,0 +1,48 @@
+"""Debian's Chromium, headless, driven through Debian's chromedriver. Both paths are given,
+so Selenium never looks for (or downloads) a browser or a driver of its own."""
+
+import os
+import re
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ROOT = Path(__file__).resolve().parents[3]
+# Where a failing browser test leaves a screenshot and the page's HTML (git-ignored; CI
+# keeps it as an artifact). BROWSER_ARTIFACTS_DIR moves it.
+ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS_DIR", ROOT / "artifacts" / "browser"))
+WINDOW = (1280, 1000)
+
+
+def start_chromium() -> webdriver.Chrome:
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.is_file()]
+    if missing:
+        raise RuntimeError(
+            f"{' and '.join(missing)} not found: `make browser` installs Debian's chromium "
+            "and chromium-driver; `pytest -m 'not browser'` runs the rest without them"
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        # Run as root in CI, where Chromium's sandbox cannot start.
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        "--lang=en-US",
+    ):
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+
+
+def save_page(driver: webdriver.Chrome, name: str, folder: Path = ARTIFACTS) -> Path:
+    """A screenshot of the page the browser shows, and its HTML beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
+    screenshot = folder / f"{stem}.png"
+    driver.save_screenshot(str(screenshot))
+    (folder / f"{stem}.html").write_text(driver.page_source)
+    return screenshot
