@@ -1,9 +1,13 @@
 """Staff views over the same models. Tokens are never a field here: not shown, not editable."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from accounts.models import AuditLog, Membership, Organization, SocialAccount, SocialPage
 from accounts.selectors import reauth_warning_horizon
@@ -112,6 +116,43 @@ class SocialPageInline(admin.TabularInline):
         return False
 
 
+# Panels shown under the account's change form, after its inlines (the daily history chart,
+# the webhook events). The apps that draw them build on this one, which never imports them
+# (DESIGN.md): each registers its panel from its own admin module, in app order.
+AccountPanel = Callable[[HttpRequest, SocialAccount], SafeString]
+account_page_panels: list[AccountPanel] = []
+RECENT_AUDIT_ENTRIES_SHOWN = 10
+
+
+def register_account_panel(panel: AccountPanel) -> None:
+    if panel not in account_page_panels:
+        account_page_panels.append(panel)
+
+
+def recent_audit_panel(request: HttpRequest, account: SocialAccount) -> SafeString:
+    """The latest audit entries whose target is this account (never their details, which
+    may name what changed)."""
+    entries = AuditLog.objects.filter(
+        organization_id=account.organization_id,
+        target_type=SocialAccount.__name__,
+        target_id=account.pk,
+    ).select_related("actor")[:RECENT_AUDIT_ENTRIES_SHOWN]
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (entry.created_at, entry.action, entry.actor or "—", entry.ip_address or "—")
+            for entry in entries
+        ),
+    )
+    return format_html(
+        '<div class="module"><table class="audit-entries"><caption>Latest audit entries</caption>'
+        '<thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">By</th>'
+        '<th scope="col">From</th></tr></thead><tbody>{}</tbody></table></div>',
+        rows or format_html('<tr><td colspan="4">{}</td></tr>', "No audit entries yet"),
+    )
+
+
 @admin.register(SocialAccount)
 class SocialAccountAdmin(admin.ModelAdmin):
     list_display = [
@@ -161,6 +202,13 @@ class SocialAccountAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Accounts are connected through the API, with the platform's tokens.
         return False
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Drawn by templates/admin/accounts/socialaccount/change_form.html.
+        if obj is not None:
+            panels = [*account_page_panels, recent_audit_panel]
+            context["account_panels"] = [panel(request, obj) for panel in panels]
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         """Through the service, as an API edit goes, so that the edit is audited. The form has

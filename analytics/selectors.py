@@ -191,6 +191,34 @@ def _growth(current: int, previous: int) -> float | None:
     return round((current - previous) / previous * 100, RATE_DECIMALS)
 
 
+@dataclass(frozen=True)
+class HistoryDay:
+    day: date
+    followers: int | None
+    engagement: int | None
+    reach: int | None
+
+
+def account_daily_history(*, account: SocialAccount, period: DateRange) -> list[HistoryDay]:
+    """One entry a day of `period`, in two queries whatever its length. Followers carry the
+    last figure known, as the stats' trends do (a total lasts until it changes); engagement
+    and reach stay None on a day without a history row: no sync covered that day, which is
+    not the same as a day with none."""
+    by_day = {row["day"]: row for row in _daily_history(account, period)}
+    followers = _last_followers(account, before=period.start)
+    history = []
+    for day in period.each_day():
+        row = by_day.get(day, {})
+        if row.get("followers") is not None:
+            followers = row["followers"]
+        history.append(
+            HistoryDay(
+                day=day, followers=followers, engagement=row.get("engagement"), reach=row.get("reach")
+            )
+        )
+    return history
+
+
 def sync_run_get(*, organization: Organization, account_id: str, sync_id: str) -> SyncRun:
     """One run of one of the organization's accounts; any other is simply not found."""
     try:
