@@ -1,11 +1,12 @@
 """Staff views over the same models. Tokens are never a field here: not shown, not editable."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -129,6 +130,11 @@ def register_account_panel(panel: AccountPanel) -> None:
         account_page_panels.append(panel)
 
 
+def shown_time(moment: datetime) -> str:
+    """A moment as the admin shows its own, in the site's time zone."""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
 def recent_audit_panel(request: HttpRequest, account: SocialAccount) -> SafeString:
     """The latest audit entries whose target is this account (never their details, which
     may name what changed)."""
@@ -141,12 +147,18 @@ def recent_audit_panel(request: HttpRequest, account: SocialAccount) -> SafeStri
         "",
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
-            (entry.created_at, entry.action, entry.actor or "—", entry.ip_address or "—")
+            (
+                shown_time(entry.created_at),
+                entry.action,
+                entry.actor or "—",
+                entry.ip_address or "—",
+            )
             for entry in entries
         ),
     )
     return format_html(
-        '<div class="module"><table class="audit-entries"><caption>Latest audit entries</caption>'
+        '<div class="module" id="audit-entries"><table class="audit-entries">'
+        "<caption>Latest audit entries</caption>"
         '<thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">By</th>'
         '<th scope="col">From</th></tr></thead><tbody>{}</tbody></table></div>',
         rows or format_html('<tr><td colspan="4">{}</td></tr>', "No audit entries yet"),

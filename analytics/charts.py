@@ -48,20 +48,22 @@ def format_value(value: int | None) -> str:
 def line_chart_svg(*, title: str, days: Sequence[date], series: Sequence[Series]) -> SafeString:
     """One band a series, stacked, each scaled to its own minimum and maximum (followers in
     thousands would flatten a day's engagement on a shared axis); the days run left to right
-    with one point each. Without any known value, the "No history yet" paragraph."""
+    with one point (a dot) each day whose value is known. Without any known value, the
+    "No history yet" paragraph."""
     if not days or not has_values(series):
         return format_html('<p class="chart-empty">{}</p>', NO_HISTORY)
     height = len(series) * (BAND_HEIGHT + BAND_GAP) + DATE_LABELS_HEIGHT
     bands = format_html_join(
         "",
         "{}",
-        ((_band(one, index, len(days)),) for index, one in enumerate(series)),
+        ((_band(one, index, days),) for index, one in enumerate(series)),
     )
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="daily-chart" role="img" '
-        'aria-label="{}" viewBox="0 0 {} {}" width="100%" font-size="11" '
+        'aria-label="{}" data-days="{}" viewBox="0 0 {} {}" width="100%" font-size="11" '
         'font-family="sans-serif"><title>{}</title><desc>{}</desc>{}{}</svg>',
         title,
+        len(days),
         WIDTH,
         height,
         title,
@@ -72,24 +74,26 @@ def line_chart_svg(*, title: str, days: Sequence[date], series: Sequence[Series]
     )
 
 
-def _band(series: Series, index: int, day_count: int) -> SafeString:
+def _band(series: Series, index: int, days: Sequence[date]) -> SafeString:
     top = index * (BAND_HEIGHT + BAND_GAP)
     plot_top, plot_bottom = top + NAME_HEIGHT, top + BAND_HEIGHT
     known = series.known()
     low, high = (min(known), max(known)) if known else (0, 0)
     points = [
-        None if value is None else (_x(day, day_count), _y(value, low, high, plot_bottom))
+        None if value is None else (_x(day, len(days)), _y(value, low, high, plot_bottom))
         for day, value in enumerate(series.values)
     ]
     colour = COLOURS[index % len(COLOURS)]
     return format_html(
-        '<g class="series"><text x="{}" y="{}" fill="{}" font-weight="bold">{}</text>'
+        '<g class="series" data-series="{}">'
+        '<text x="{}" y="{}" fill="{}" font-weight="bold">{}</text>'
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#999"/>'
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#999"/>'
         '<text class="max" x="{}" y="{}" text-anchor="end">{}</text>'
         '<text class="min" x="{}" y="{}" text-anchor="end">{}</text>'
         '<path d="{}" fill="none" stroke="{}" stroke-width="2" stroke-linecap="round" '
-        'stroke-linejoin="round"><title>{}</title></path></g>',
+        'stroke-linejoin="round"><title>{}</title></path>{}</g>',
+        series.name,
         LEFT_MARGIN,
         top + NAME_HEIGHT - 6,
         colour,
@@ -112,6 +116,7 @@ def _band(series: Series, index: int, day_count: int) -> SafeString:
         _path(points),
         colour,
         series.name,
+        _dots(points, days, series, colour),
     )
 
 
@@ -127,20 +132,38 @@ def _y(value: int, low: int, high: int, plot_bottom: float) -> float:
     return plot_bottom - (value - low) / (high - low) * PLOT_HEIGHT
 
 
+def _coordinates(point: tuple[float, float]) -> tuple[str, str]:
+    return f"{point[0]:.1f}", f"{point[1]:.1f}"
+
+
 def _path(points: Sequence[tuple[float, float] | None]) -> str:
-    """Path data with one coordinate pair a known day. An unknown day breaks the line (the
-    next known day starts a new subpath with M); a known day alone between gaps gets a
-    zero-length segment (h0), which the round line cap draws as a dot."""
+    """Path data with one coordinate pair a known day. An unknown day breaks the line: the
+    next known day starts a new subpath (M), so no line is drawn across a gap."""
     commands: list[str] = []
     for index, point in enumerate(points):
         if point is None:
             continue
         joined = index > 0 and points[index - 1] is not None
-        commands.append(f"{'L' if joined else 'M'}{point[0]:.1f},{point[1]:.1f}")
-        alone = not joined and (index + 1 == len(points) or points[index + 1] is None)
-        if alone:
-            commands.append("h0")
+        commands.append(f"{'L' if joined else 'M'}{','.join(_coordinates(point))}")
     return " ".join(commands)
+
+
+def _dots(
+    points: Sequence[tuple[float, float] | None],
+    days: Sequence[date],
+    series: Series,
+    colour: str,
+) -> SafeString:
+    """A dot a known day, its tooltip the day and the value."""
+    return format_html_join(
+        "",
+        '<circle class="point" cx="{}" cy="{}" r="2" fill="{}"><title>{}: {} {}</title></circle>',
+        (
+            (*_coordinates(point), colour, day.isoformat(), format_value(value), series.name)
+            for point, day, value in zip(points, days, series.values, strict=True)
+            if point is not None
+        ),
+    )
 
 
 def _date_labels(days: Sequence[date], height: int) -> SafeString:

@@ -4,7 +4,14 @@ written by the platforms' deliveries, the API and the tasks. Actions call the se
 
 from django.contrib import admin
 from django.db import models
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
+from accounts.admin import register_account_panel, shown_time
+from accounts.models import SocialAccount
 from webhooks.models import (
     Delivery,
     DeliveryAttempt,
@@ -15,6 +22,9 @@ from webhooks.models import (
     WebhookSubscription,
 )
 from webhooks.services import deliveries_retry, webhook_receipts_retry
+
+RECENT_EVENTS_SHOWN = 10
+EVENT_TEXT_SHOWN = 80
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -142,3 +152,40 @@ class DeliveryAdmin(ReadOnlyAdmin):
     search_fields = ["id", "event_id", "endpoint__id", "endpoint__url"]
     list_select_related = ["endpoint"]
     date_hierarchy = "created_at"
+
+
+def recent_events_panel(request: HttpRequest, account: SocialAccount) -> SafeString:
+    """The account's latest normalized webhook events, and links to all of them and to its
+    receipts (where dead letters wait to be retried)."""
+    events = SocialEvent.objects.filter(social_account=account).only(
+        "created_at", "kind", "author_name", "text"
+    )[:RECENT_EVENTS_SHOWN]
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                shown_time(event.created_at),
+                event.kind,
+                event.author_name or "—",
+                Truncator(event.text).chars(EVENT_TEXT_SHOWN),
+            )
+            for event in events
+        ),
+    )
+    by_account = f"?social_account__id__exact={account.pk}"
+    return format_html(
+        '<div class="module" id="webhook-events"><table class="webhook-events">'
+        '<caption>Latest webhook events</caption><thead><tr><th scope="col">When</th>'
+        '<th scope="col">Kind</th><th scope="col">Author</th><th scope="col">Text</th></tr>'
+        '</thead><tbody>{}</tbody></table><p><a href="{}{}">All events</a> · '
+        '<a href="{}{}">Webhook receipts</a></p></div>',
+        rows or format_html('<tr><td colspan="4">{}</td></tr>', "No webhook events yet"),
+        reverse("admin:webhooks_socialevent_changelist"),
+        by_account,
+        reverse("admin:webhooks_webhookreceipt_changelist"),
+        by_account,
+    )
+
+
+register_account_panel(recent_events_panel)
