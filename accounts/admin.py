@@ -1,10 +1,14 @@
 """Staff views over the same models. Tokens are never a field here: not shown, not editable."""
 
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -14,6 +18,9 @@ from accounts.models import AuditLog, Membership, Organization, SocialAccount, S
 from accounts.selectors import reauth_warning_horizon
 from accounts.services import (
     Actor,
+    TokenRefreshOutcome,
+    TokenValidationOutcome,
+    social_account_disconnect,
     social_account_refresh_token,
     social_account_update,
     social_account_validate_token,
@@ -73,31 +80,87 @@ def _staff_actor(request) -> Actor:
     return Actor(user=request.user, ip_address=client_ip(request))
 
 
-def run_for_each(modeladmin, request, queryset, operation, done: str) -> None:
-    """Run an account service per selected account; one failure does not stop the rest."""
+@dataclass(frozen=True)
+class Done:
+    """What a service did to one account, in words staff read with a count after them."""
+
+    text: str
+    level: int = messages.SUCCESS
+
+
+def run_for_each(
+    modeladmin, request, queryset, operation: Callable, report: Callable[[object], Done]
+) -> None:
+    """Run an account service per selected account; one failure does not stop the rest.
+    Staff read one line per kind of outcome ("Token refreshed: 3 account(s).") and one per
+    account the service refused, with its reason."""
     actor = _staff_actor(request)
-    succeeded, failed = 0, []
+    outcomes: Counter[Done] = Counter()
+    failed = []
     for account_id in queryset.values_list("pk", flat=True):
         try:
             # Staff work across organizations.
-            operation(organization=None, account_id=account_id, actor=actor)
-            succeeded += 1
+            result = operation(organization=None, account_id=account_id, actor=actor)
         except ApplicationError as error:
             failed.append(f"{account_id}: {error.message}")
-    if succeeded:
-        modeladmin.message_user(request, f"{done} {succeeded} account(s).", messages.SUCCESS)
+        else:
+            outcomes[report(result)] += 1
+    for done, count in outcomes.items():
+        modeladmin.message_user(request, f"{done.text}: {count} account(s).", done.level)
     for failure in failed:
         modeladmin.message_user(request, failure, messages.ERROR)
 
 
+def _refresh_report(outcome: TokenRefreshOutcome) -> Done:
+    if outcome.refreshed:
+        return Done("Token refreshed")
+    return Done("Token already refreshed meanwhile by another request", messages.INFO)
+
+
+def _validation_report(outcome: TokenValidationOutcome) -> Done:
+    if outcome.validation.is_valid:
+        return Done("Token valid")
+    return Done("Token invalid, says the platform", messages.WARNING)
+
+
 @admin.action(description="Refresh the tokens of the selected accounts")
 def refresh_tokens(modeladmin, request, queryset):
-    run_for_each(modeladmin, request, queryset, social_account_refresh_token, "Refreshed")
+    run_for_each(modeladmin, request, queryset, social_account_refresh_token, _refresh_report)
 
 
 @admin.action(description="Validate the tokens of the selected accounts")
 def validate_tokens(modeladmin, request, queryset):
-    run_for_each(modeladmin, request, queryset, social_account_validate_token, "Validated")
+    run_for_each(modeladmin, request, queryset, social_account_validate_token, _validation_report)
+
+
+@admin.action(description="Disconnect the selected accounts (their tokens are erased)")
+def disconnect_accounts(modeladmin, request, queryset):
+    """Asks first, on a page listing the accounts, as Django's own delete action does."""
+    if request.POST.get("confirmed") != "yes":
+        return TemplateResponse(
+            request,
+            "admin/accounts/socialaccount/disconnect_confirmation.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": "Disconnect these accounts?",
+                "opts": modeladmin.model._meta,
+                "accounts": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+    already = queryset.filter(disconnected_at__isnull=False).count()
+    if already:
+        modeladmin.message_user(
+            request, f"Already disconnected, left alone: {already} account(s).", messages.INFO
+        )
+    run_for_each(
+        modeladmin,
+        request,
+        queryset.connected(),
+        social_account_disconnect,
+        lambda account: Done("Disconnected, tokens erased"),
+    )
+    return None
 
 
 class SocialPageInline(admin.TabularInline):
@@ -180,7 +243,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
         "disconnected_at",
     ]
     list_filter = ["status", TokenExpiryFilter, "platform", "is_active", "organization"]
-    actions = [refresh_tokens, validate_tokens]
+    actions = [refresh_tokens, validate_tokens, disconnect_accounts]
     inlines = [SocialPageInline]
     search_fields = ["id", "platform_user_id", "platform_user_name", "platform_user_email"]
     list_select_related = ["organization"]

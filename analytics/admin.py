@@ -5,7 +5,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from accounts.admin import SocialAccountAdmin, register_account_panel, run_for_each
+from accounts.admin import Done, SocialAccountAdmin, register_account_panel, run_for_each
 from accounts.models import SocialAccount
 from analytics.charts import Series, daily_table, has_values, line_chart_svg
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus, SyncType
 from analytics.selectors import DateRange, HistoryDay, account_daily_history
-from analytics.services import SyncOptions, sync_run_start
+from analytics.services import SyncOptions, SyncStart, sync_run_start
 
 RECENT_RUNS_SHOWN = 5
 # The account page's history range: ?history_days=N, N from 1 to STATS_MAX_RANGE_DAYS.
@@ -110,7 +110,13 @@ class LastSyncFilter(admin.SimpleListFilter):
 @admin.action(description="Sync the selected accounts now (incremental)")
 def sync_accounts(modeladmin, request, queryset):
     start = partial(sync_run_start, options=SyncOptions(sync_type=SyncType.INCREMENTAL))
-    run_for_each(modeladmin, request, queryset, start, "Started a sync of")
+    run_for_each(modeladmin, request, queryset, start, _sync_report)
+
+
+def _sync_report(start: SyncStart) -> Done:
+    if start.already_running:
+        return Done("A sync was already running, left to finish", messages.INFO)
+    return Done("Sync started")
 
 
 admin.site.unregister(SocialAccount)

@@ -2,7 +2,7 @@
 deliveries, the product's endpoints and what was delivered to them, all read-only: they are
 written by the platforms' deliveries, the API and the tasks. Actions call the services."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
@@ -58,10 +58,28 @@ class WebhookSubscriptionAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).defer(*WebhookSubscription.SECRET_FIELDS)
 
 
+def report_retries(modeladmin, request, *, done: str, retried: int, selected: int, why: str):
+    """What a retry action sent again, and why the rest of the selection was not."""
+    if retried:
+        modeladmin.message_user(request, done, messages.SUCCESS)
+    if selected > retried:
+        modeladmin.message_user(
+            request, f"Left alone: {selected - retried} ({why}).", messages.WARNING
+        )
+
+
 @admin.action(description="Process the selected failed or dead-lettered receipts again")
 def retry_receipts(modeladmin, request, queryset):
-    retried = webhook_receipts_retry(receipt_ids=list(queryset.values_list("pk", flat=True)))
-    modeladmin.message_user(request, f"Sent {retried} receipt(s) to processing again.")
+    selected = list(queryset.values_list("pk", flat=True))
+    retried = webhook_receipts_retry(receipt_ids=selected)
+    report_retries(
+        modeladmin,
+        request,
+        done=f"Sent {retried} receipt(s) to processing again.",
+        retried=retried,
+        selected=len(selected),
+        why="only failed or dead-lettered receipts are processed again",
+    )
 
 
 @admin.register(WebhookReceipt)
@@ -130,8 +148,16 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.action(description="Send the selected dead-lettered deliveries again")
 def retry_deliveries(modeladmin, request, queryset):
-    retried = deliveries_retry(delivery_ids=list(queryset.values_list("pk", flat=True)))
-    modeladmin.message_user(request, f"Sent {retried} delivery(ies) again.")
+    selected = list(queryset.values_list("pk", flat=True))
+    retried = deliveries_retry(delivery_ids=selected)
+    report_retries(
+        modeladmin,
+        request,
+        done=f"Sent {retried} delivery(ies) again.",
+        retried=retried,
+        selected=len(selected),
+        why="only dead-lettered deliveries are sent again by hand; the others are on their way",
+    )
 
 
 @admin.register(Delivery)
