@@ -154,16 +154,28 @@ def social_account_update(*, account: SocialAccount, actor: Actor, changes: dict
 
 
 @transaction.atomic
-def social_account_disconnect(*, account: SocialAccount, actor: Actor) -> None:
+def social_account_disconnect(
+    *, organization: Organization | None, account_id: str, actor: Actor
+) -> SocialAccount:
     """Keeps the row for history and the audit trail, but wipes its tokens at once:
-    a disconnected account must hold no credential."""
+    a disconnected account must hold no credential.
+
+    The row lock makes a second disconnect that raced this one wait, then find the account
+    disconnected: NotFound, and one audit entry only. `organization` is the caller's tenant;
+    None only for the admin, which works across organizations."""
+    account = _connected_account(
+        SocialAccount.objects.without_secrets().select_for_update(),
+        organization=organization,
+        account_id=account_id,
+    )
+    now = timezone.now()
     SocialAccount.objects.filter(pk=account.pk).update(
-        disconnected_at=timezone.now(),
+        disconnected_at=now,
         is_active=False,
         access_token="",
         refresh_token=None,
         token_expires_at=None,
-        updated_at=timezone.now(),
+        updated_at=now,
     )
     audit_log_record(
         organization_id=account.organization_id,
@@ -171,6 +183,7 @@ def social_account_disconnect(*, account: SocialAccount, actor: Actor) -> None:
         action="social_account.disconnect",
         target=account,
     )
+    return account
 
 
 # --- Tokens -------------------------------------------------------------------------------

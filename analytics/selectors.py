@@ -53,6 +53,14 @@ class TrendDay:
 
 
 @dataclass(frozen=True)
+class HistoryDay:
+    day: date
+    followers: int | None
+    engagement: int | None
+    reach: int | None
+
+
+@dataclass(frozen=True)
 class AccountStats:
     social_account_id: str
     platform: str
@@ -130,24 +138,40 @@ def _last_followers(account: SocialAccount, *, before: date) -> int | None:
 
 
 def _trends(period: DateRange, rows: list[dict], followers_before: int | None) -> list[TrendDay]:
-    """One row a day. A day without a follower figure carries the last one known; a day
-    without history had no engagement or reach that we know of."""
+    """One row a day; a day without history had no engagement or reach that we know of."""
+    return [
+        TrendDay(
+            date=day.day,
+            followers=day.followers,
+            engagement=day.engagement or 0,
+            reach=day.reach or 0,
+        )
+        for day in _history_days(period, rows, followers_before)
+    ]
+
+
+def _history_days(
+    period: DateRange, rows: list[dict], followers_before: int | None
+) -> list[HistoryDay]:
+    """One entry a day of `period`. A day without a follower figure carries the last one known
+    (a total lasts until it changes); engagement and reach stay None on a day without a
+    history row: no sync covered that day, which is not the same as a day with none."""
     by_day = {row["day"]: row for row in rows}
     followers = followers_before
-    trends = []
+    days = []
     for day in period.each_day():
         row = by_day.get(day, {})
         if row.get("followers") is not None:
             followers = row["followers"]
-        trends.append(
-            TrendDay(
-                date=day,
+        days.append(
+            HistoryDay(
+                day=day,
                 followers=followers,
-                engagement=row.get("engagement", 0),
-                reach=row.get("reach", 0),
+                engagement=row.get("engagement"),
+                reach=row.get("reach"),
             )
         )
-    return trends
+    return days
 
 
 def _end_followers(account: SocialAccount, trends: list[TrendDay]) -> int:
@@ -189,6 +213,13 @@ def _growth(current: int, previous: int) -> float | None:
     if not previous:
         return None
     return round((current - previous) / previous * 100, RATE_DECIMALS)
+
+
+def account_daily_history(*, account: SocialAccount, period: DateRange) -> list[HistoryDay]:
+    """The account's stored history, one entry a day of `period`, in two queries whatever its
+    length (see _history_days)."""
+    rows = _daily_history(account, period)
+    return _history_days(period, rows, _last_followers(account, before=period.start))
 
 
 def sync_run_get(*, organization: Organization, account_id: str, sync_id: str) -> SyncRun:

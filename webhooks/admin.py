@@ -2,10 +2,17 @@
 deliveries, the product's endpoints and what was delivered to them, all read-only: they are
 written by the platforms' deliveries, the API and the tasks. Actions call the services."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
+from accounts.admin import register_account_panel, shown_time
 from accounts.admin_scope import OrganizationScopedAdmin
+from accounts.models import SocialAccount
 from webhooks.models import (
     Delivery,
     DeliveryAttempt,
@@ -16,6 +23,9 @@ from webhooks.models import (
     WebhookSubscription,
 )
 from webhooks.services import deliveries_retry, webhook_receipts_retry
+
+RECENT_EVENTS_SHOWN = 10
+EVENT_TEXT_SHOWN = 80
 
 
 class ReadOnlyAdmin(OrganizationScopedAdmin):
@@ -51,10 +61,28 @@ class WebhookSubscriptionAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).defer(*WebhookSubscription.SECRET_FIELDS)
 
 
+def report_retries(modeladmin, request, *, done: str, retried: int, selected: int, why: str):
+    """What a retry action sent again, and why the rest of the selection was not."""
+    if retried:
+        modeladmin.message_user(request, done, messages.SUCCESS)
+    if selected > retried:
+        modeladmin.message_user(
+            request, f"Left alone: {selected - retried} ({why}).", messages.WARNING
+        )
+
+
 @admin.action(description="Process the selected failed or dead-lettered receipts again")
 def retry_receipts(modeladmin, request, queryset):
-    retried = webhook_receipts_retry(receipt_ids=list(queryset.values_list("pk", flat=True)))
-    modeladmin.message_user(request, f"Sent {retried} receipt(s) to processing again.")
+    selected = list(queryset.values_list("pk", flat=True))
+    retried = webhook_receipts_retry(receipt_ids=selected)
+    report_retries(
+        modeladmin,
+        request,
+        done=f"Sent {retried} receipt(s) to processing again.",
+        retried=retried,
+        selected=len(selected),
+        why="only failed or dead-lettered receipts are processed again",
+    )
 
 
 @admin.register(WebhookReceipt)
@@ -125,8 +153,16 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.action(description="Send the selected dead-lettered deliveries again")
 def retry_deliveries(modeladmin, request, queryset):
-    retried = deliveries_retry(delivery_ids=list(queryset.values_list("pk", flat=True)))
-    modeladmin.message_user(request, f"Sent {retried} delivery(ies) again.")
+    selected = list(queryset.values_list("pk", flat=True))
+    retried = deliveries_retry(delivery_ids=selected)
+    report_retries(
+        modeladmin,
+        request,
+        done=f"Sent {retried} delivery(ies) again.",
+        retried=retried,
+        selected=len(selected),
+        why="only dead-lettered deliveries are sent again by hand; the others are on their way",
+    )
 
 
 @admin.register(Delivery)
@@ -148,3 +184,40 @@ class DeliveryAdmin(ReadOnlyAdmin):
     search_fields = ["id", "event_id", "endpoint__id", "endpoint__url"]
     list_select_related = ["endpoint"]
     date_hierarchy = "created_at"
+
+
+def recent_events_panel(request: HttpRequest, account: SocialAccount) -> SafeString:
+    """The account's latest normalized webhook events, and links to all of them and to its
+    receipts (where dead letters wait to be retried)."""
+    events = SocialEvent.objects.filter(social_account=account).only(
+        "created_at", "kind", "author_name", "text"
+    )[:RECENT_EVENTS_SHOWN]
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                shown_time(event.created_at),
+                event.kind,
+                event.author_name or "—",
+                Truncator(event.text).chars(EVENT_TEXT_SHOWN),
+            )
+            for event in events
+        ),
+    )
+    by_account = f"?social_account__id__exact={account.pk}"
+    return format_html(
+        '<div class="module" id="webhook-events"><table class="webhook-events">'
+        '<caption>Latest webhook events</caption><thead><tr><th scope="col">When</th>'
+        '<th scope="col">Kind</th><th scope="col">Author</th><th scope="col">Text</th></tr>'
+        '</thead><tbody>{}</tbody></table><p><a href="{}{}">All events</a> · '
+        '<a href="{}{}">Webhook receipts</a></p></div>',
+        rows or format_html('<tr><td colspan="4">{}</td></tr>', "No webhook events yet"),
+        reverse("admin:webhooks_socialevent_changelist"),
+        by_account,
+        reverse("admin:webhooks_webhookreceipt_changelist"),
+        by_account,
+    )
+
+
+register_account_panel(recent_events_panel)

@@ -13,7 +13,6 @@ from accounts.admin_scope import OrganizationScopedAdmin
 from accounts.models import SocialAccount, StaffOrganizationAccess
 from accounts.tests.factories import OrganizationFactory, UserFactory
 from vchata_social.tests.admin_data import limited_staff, seed_organization_data
-from webhooks.models import Delivery, WebhookReceipt
 
 SCOPED_MODELS = [
     model
@@ -119,17 +118,21 @@ def snapshot(data) -> dict:
     return {"rows": rows, "counts": counts}
 
 
+# Every action of every admin over organization data, Django's delete included.
 ACTIONS = [
-    (SocialAccount, "refresh_tokens"),
-    (SocialAccount, "validate_tokens"),
-    (SocialAccount, "sync_accounts"),
-    (WebhookReceipt, "retry_receipts"),
-    (Delivery, "retry_deliveries"),
+    (model, name)
+    for model in SCOPED_MODELS
+    for name in [
+        "delete_selected",
+        *(action.__name__ for action in admin.site._registry[model].actions),
+    ]
 ]
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("model", "action"), ACTIONS, ids=lambda value: str(value))
+@pytest.mark.parametrize(
+    ("model", "action"), ACTIONS, ids=[f"{model._meta.label}.{name}" for model, name in ACTIONS]
+)
 def test_limited_staff_cannot_act_on_another_organizations_objects(
     client, platforms, model, action, acme, zeta
 ):
@@ -138,7 +141,13 @@ def test_limited_staff_cannot_act_on_another_organizations_objects(
 
     response = client.post(
         admin_url(model, "changelist"),
-        {"action": action, "_selected_action": [zeta.objects[model].pk]},
+        # Confirmed, for the actions that ask first.
+        {
+            "action": action,
+            "_selected_action": [zeta.objects[model].pk],
+            "confirmed": "yes",
+            "post": "yes",
+        },
         follow=True,
     )
 

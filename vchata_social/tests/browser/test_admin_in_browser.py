@@ -79,7 +79,7 @@ def test_staff_refresh_an_accounts_tokens_and_read_what_happened(
         browser.submit("button[name=index]")
         shown = browser.messages()
 
-    assert shown == ["Refreshed 1 account(s)."]
+    assert shown == ["Token refreshed: 1 account(s)."]
     assert calls == [("POST", "/token")]
     account.refresh_from_db()
     assert account.access_token == "ya29.a0AfH6SMBrefreshedAccessToken"
