@@ -1,6 +1,7 @@
 """Debian's Chromium, headless, driven through Debian's chromedriver. Both paths are given,
 so Selenium never looks for (or downloads) a browser or a driver of its own."""
 
+import base64
 import os
 import re
 from pathlib import Path
@@ -15,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[3]
 # keeps it as an artifact). BROWSER_ARTIFACTS_DIR moves it.
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS_DIR", ROOT / "artifacts" / "browser"))
 WINDOW = (1280, 1000)
+# `make screenshots` sets it to docs/screenshots: the tests that show a page for the README
+# then save their picture of it there.
+SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS_DIR")
 
 
 def start_chromium() -> webdriver.Chrome:
@@ -46,3 +50,33 @@ def save_page(driver: webdriver.Chrome, name: str, folder: Path = ARTIFACTS) -> 
     driver.save_screenshot(str(screenshot))
     (folder / f"{stem}.html").write_text(driver.page_source)
     return screenshot
+
+
+def save_readme_screenshot(driver: webdriver.Chrome, element, name: str) -> None:
+    """The element, whole and a little of its surroundings, as the README shows it, when
+    `make screenshots` asks for pictures. Through Chromium's own capture, which is not
+    limited to the window as Selenium's element screenshot is."""
+    if not SCREENSHOTS:
+        return
+    box = driver.execute_script(ELEMENT_BOX, element, SCREENSHOT_MARGIN)
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {"format": "png", "captureBeyondViewport": True, "clip": {**box, "scale": 1}},
+    )
+    folder = ROOT / SCREENSHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
+
+
+SCREENSHOT_MARGIN = 12
+# The element's box on the page (not the window), widened by a margin.
+ELEMENT_BOX = """
+const [element, margin] = arguments;
+const box = element.getBoundingClientRect();
+return {
+  x: Math.max(0, box.left + window.scrollX - margin),
+  y: Math.max(0, box.top + window.scrollY - margin),
+  width: box.width + 2 * margin,
+  height: box.height + 2 * margin,
+};
+"""
