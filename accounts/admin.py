@@ -9,13 +9,20 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from accounts.dashboard import ATTENTION_PARAMETER, CONNECTION_PARAMETER, dashboard_view
 from accounts.models import AuditLog, Membership, Organization, SocialAccount, SocialPage
-from accounts.selectors import reauth_warning_horizon
+from accounts.selectors import (
+    accounts_needing_attention,
+    attention_reason_get,
+    attention_reasons,
+    reauth_warning_horizon,
+)
 from accounts.services import (
     Actor,
     TokenRefreshOutcome,
@@ -74,6 +81,38 @@ class TokenExpiryFilter(admin.SimpleListFilter):
         if value == "never":
             return queryset.filter(token_expires_at__isnull=True)
         return queryset
+
+
+class ConnectionFilter(admin.SimpleListFilter):
+    title = "connection"
+    parameter_name = CONNECTION_PARAMETER
+
+    def lookups(self, request, model_admin):
+        return [("connected", "Connected"), ("disconnected", "Disconnected")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "connected":
+            return queryset.connected()
+        if self.value() == "disconnected":
+            return queryset.filter(disconnected_at__isnull=False)
+        return queryset
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    """The dashboard's "needing attention" links land here: each reason filters by the very
+    condition the dashboard counts (accounts.selectors.attention_reasons)."""
+
+    title = "needs attention"
+    parameter_name = ATTENTION_PARAMETER
+
+    def lookups(self, request, model_admin):
+        return [(reason.key, reason.label) for reason in attention_reasons]
+
+    def queryset(self, request, queryset):
+        reason = attention_reason_get(self.value() or "")
+        if reason is None:
+            return queryset
+        return accounts_needing_attention(accounts=queryset, reason=reason, now=timezone.now())
 
 
 def _staff_actor(request) -> Actor:
@@ -242,7 +281,15 @@ class SocialAccountAdmin(admin.ModelAdmin):
         "last_sync_at",
         "disconnected_at",
     ]
-    list_filter = ["status", TokenExpiryFilter, "platform", "is_active", "organization"]
+    list_filter = [
+        AttentionFilter,
+        "status",
+        ConnectionFilter,
+        TokenExpiryFilter,
+        "platform",
+        "is_active",
+        "organization",
+    ]
     actions = [refresh_tokens, validate_tokens, disconnect_accounts]
     inlines = [SocialPageInline]
     search_fields = ["id", "platform_user_id", "platform_user_name", "platform_user_email"]
@@ -277,6 +324,17 @@ class SocialAccountAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Accounts are connected through the API, with the platform's tokens.
         return False
+
+    def get_urls(self):
+        dashboard = path(
+            "dashboard/",
+            self.admin_site.admin_view(self.dashboard),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_dashboard",
+        )
+        return [dashboard, *super().get_urls()]
+
+    def dashboard(self, request):
+        return dashboard_view(request, self)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # Drawn by templates/admin/accounts/socialaccount/change_form.html.

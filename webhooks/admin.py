@@ -11,7 +11,9 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from accounts.admin import register_account_panel, shown_time
+from accounts.dashboard import Figure, register_attention_figure
 from accounts.models import SocialAccount
+from accounts.selectors import register_attention_reason
 from webhooks.models import (
     Delivery,
     DeliveryAttempt,
@@ -21,6 +23,7 @@ from webhooks.models import (
     WebhookRejection,
     WebhookSubscription,
 )
+from webhooks.selectors import WEBHOOK_DEAD_LETTERS, deliveries_failing
 from webhooks.services import deliveries_retry, webhook_receipts_retry
 
 RECENT_EVENTS_SHOWN = 10
@@ -160,6 +163,20 @@ def retry_deliveries(modeladmin, request, queryset):
     )
 
 
+class DeliveryOutcomeFilter(admin.SimpleListFilter):
+    title = "outcome"
+    parameter_name = "outcome"
+    FAILING = "failing"
+
+    def lookups(self, request, model_admin):
+        return [(self.FAILING, "Failing (to be retried, or dead-lettered)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.FAILING:
+            return deliveries_failing(queryset)
+        return queryset
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
     actions = [retry_deliveries]
@@ -174,7 +191,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "next_attempt_at",
         "created_at",
     ]
-    list_filter = ["status", "event_type"]
+    list_filter = [DeliveryOutcomeFilter, "status", "event_type"]
     search_fields = ["id", "event_id", "endpoint__id", "endpoint__url"]
     list_select_related = ["endpoint"]
     date_hierarchy = "created_at"
@@ -215,3 +232,20 @@ def recent_events_panel(request: HttpRequest, account: SocialAccount) -> SafeStr
 
 
 register_account_panel(recent_events_panel)
+
+
+def failing_deliveries_figure(request: HttpRequest) -> Figure:
+    """The dashboard's count of notification deliveries failing, over what the delivery list
+    shows staff, linked to that list filtered to them."""
+    deliveries = admin.site.get_model_admin(Delivery).get_queryset(request)
+    changelist = reverse("admin:webhooks_delivery_changelist")
+    return Figure(
+        "deliveries_failing",
+        "Notification deliveries failing (retrying or dead-lettered)",
+        deliveries_failing(deliveries).count(),
+        f"{changelist}?{DeliveryOutcomeFilter.parameter_name}={DeliveryOutcomeFilter.FAILING}",
+    )
+
+
+register_attention_reason(WEBHOOK_DEAD_LETTERS)
+register_attention_figure(failing_deliveries_figure)
