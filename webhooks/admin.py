@@ -2,6 +2,8 @@
 deliveries, the product's endpoints and what was delivered to them, all read-only: they are
 written by the platforms' deliveries, the API and the tasks. Actions call the services."""
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
@@ -61,26 +63,29 @@ class WebhookSubscriptionAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).defer(*WebhookSubscription.SECRET_FIELDS)
 
 
-def report_retries(modeladmin, request, *, done: str, retried: int, selected: int, why: str):
-    """What a retry action sent again, and why the rest of the selection was not."""
+def retry_selected(
+    modeladmin, request, queryset, *, retry: Callable[[list[str]], int], done: str, why: str
+) -> None:
+    """Run a retry service on the selection; say how many it sent again (`done`, with
+    {count}), and how many it left alone and `why`."""
+    selected = list(queryset.values_list("pk", flat=True))
+    retried = retry(selected)
     if retried:
-        modeladmin.message_user(request, done, messages.SUCCESS)
-    if selected > retried:
+        modeladmin.message_user(request, done.format(count=retried), messages.SUCCESS)
+    if len(selected) > retried:
         modeladmin.message_user(
-            request, f"Left alone: {selected - retried} ({why}).", messages.WARNING
+            request, f"Left alone: {len(selected) - retried} ({why}).", messages.WARNING
         )
 
 
 @admin.action(description="Process the selected failed or dead-lettered receipts again")
 def retry_receipts(modeladmin, request, queryset):
-    selected = list(queryset.values_list("pk", flat=True))
-    retried = webhook_receipts_retry(receipt_ids=selected)
-    report_retries(
+    retry_selected(
         modeladmin,
         request,
-        done=f"Sent {retried} receipt(s) to processing again.",
-        retried=retried,
-        selected=len(selected),
+        queryset,
+        retry=lambda ids: webhook_receipts_retry(receipt_ids=ids),
+        done="Sent {count} receipt(s) to processing again.",
         why="only failed or dead-lettered receipts are processed again",
     )
 
@@ -151,14 +156,12 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.action(description="Send the selected dead-lettered deliveries again")
 def retry_deliveries(modeladmin, request, queryset):
-    selected = list(queryset.values_list("pk", flat=True))
-    retried = deliveries_retry(delivery_ids=selected)
-    report_retries(
+    retry_selected(
         modeladmin,
         request,
-        done=f"Sent {retried} delivery(ies) again.",
-        retried=retried,
-        selected=len(selected),
+        queryset,
+        retry=lambda ids: deliveries_retry(delivery_ids=ids),
+        done="Sent {count} delivery(ies) again.",
         why="only dead-lettered deliveries are sent again by hand; the others are on their way",
     )
 
