@@ -11,12 +11,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from accounts.admin_scope import OrganizationScopedAdmin, sees_every_organization
+from accounts.dashboard import ATTENTION_PARAMETER, CONNECTION_PARAMETER, dashboard_view
 from accounts.models import (
     AuditLog,
     Membership,
@@ -25,7 +27,12 @@ from accounts.models import (
     SocialPage,
     StaffOrganizationAccess,
 )
-from accounts.selectors import reauth_warning_horizon
+from accounts.selectors import (
+    accounts_needing_attention,
+    attention_reason_get,
+    attention_reasons,
+    reauth_warning_horizon,
+)
 from accounts.services import (
     Actor,
     TokenRefreshOutcome,
@@ -89,6 +96,38 @@ class TokenExpiryFilter(admin.SimpleListFilter):
         if value == "never":
             return queryset.filter(token_expires_at__isnull=True)
         return queryset
+
+
+class ConnectionFilter(admin.SimpleListFilter):
+    title = "connection"
+    parameter_name = CONNECTION_PARAMETER
+
+    def lookups(self, request, model_admin):
+        return [("connected", "Connected"), ("disconnected", "Disconnected")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "connected":
+            return queryset.connected()
+        if self.value() == "disconnected":
+            return queryset.filter(disconnected_at__isnull=False)
+        return queryset
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    """The dashboard's "needing attention" links land here: each reason filters by the very
+    condition the dashboard counts (accounts.selectors.attention_reasons)."""
+
+    title = "needs attention"
+    parameter_name = ATTENTION_PARAMETER
+
+    def lookups(self, request, model_admin):
+        return [(reason.key, reason.label) for reason in attention_reasons]
+
+    def queryset(self, request, queryset):
+        reason = attention_reason_get(self.value() or "")
+        if reason is None:
+            return queryset
+        return accounts_needing_attention(accounts=queryset, reason=reason, now=timezone.now())
 
 
 def _staff_actor(request) -> Actor:
@@ -258,7 +297,9 @@ class SocialAccountAdmin(OrganizationScopedAdmin):
         "disconnected_at",
     ]
     list_filter = [
+        AttentionFilter,
         "status",
+        ConnectionFilter,
         TokenExpiryFilter,
         "platform",
         "is_active",
@@ -299,6 +340,17 @@ class SocialAccountAdmin(OrganizationScopedAdmin):
     def has_add_permission(self, request) -> bool:
         # Accounts are connected through the API, with the platform's tokens.
         return False
+
+    def get_urls(self):
+        dashboard = path(
+            "dashboard/",
+            self.admin_site.admin_view(self.dashboard),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_dashboard",
+        )
+        return [dashboard, *super().get_urls()]
+
+    def dashboard(self, request):
+        return dashboard_view(request, self)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # Drawn by templates/admin/accounts/socialaccount/change_form.html.

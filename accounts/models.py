@@ -257,3 +257,22 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type} {self.target_id}"
+
+
+class ScheduledTaskRun(models.Model):
+    """The last run of one task of the beat schedule, written by the worker that ran it
+    (accounts.schedule), so that staff see whether the schedule is alive."""
+
+    task_name = models.CharField(max_length=200, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    # The Celery state the last finished run ended in: SUCCESS, FAILURE, RETRY…
+    last_state = models.CharField(max_length=16, blank=True)
+    # The exception class of a failed run, never its message (which could quote a token).
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["task_name"]
+
+    def __str__(self) -> str:
+        return self.task_name

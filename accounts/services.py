@@ -17,6 +17,7 @@ from accounts.models import (
     Membership,
     Organization,
     Role,
+    ScheduledTaskRun,
     SocialAccount,
     SocialAccountQuerySet,
     SocialPage,
@@ -488,4 +489,30 @@ def social_page_store(*, account: SocialAccount, pages: list[PlatformPage]) -> l
         SocialPage.objects.filter(social_account=account, is_active=True).order_by(
             "created_at", "id"
         )
+    )
+
+
+# --- The schedule ----------------------------------------------------------------------------
+
+
+def scheduled_task_run_started(*, task_name: str) -> None:
+    run = ScheduledTaskRun(task_name=task_name, last_started_at=timezone.now())
+    _scheduled_task_run_store(run, fields=["last_started_at"])
+
+
+def scheduled_task_run_finished(*, task_name: str, state: str, error: str = "") -> None:
+    run = ScheduledTaskRun(
+        task_name=task_name,
+        last_finished_at=timezone.now(),
+        last_state=state[:16],
+        last_error=error[:200],
+    )
+    _scheduled_task_run_store(run, fields=["last_finished_at", "last_state", "last_error"])
+
+
+def _scheduled_task_run_store(run: ScheduledTaskRun, *, fields: list[str]) -> None:
+    """One upsert of `fields` only: a run's start never erases the last finish (nor its
+    state), which the dashboard still shows while the new run goes on."""
+    ScheduledTaskRun.objects.bulk_create(
+        [run], update_conflicts=True, unique_fields=["task_name"], update_fields=fields
     )

@@ -6,8 +6,8 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -15,10 +15,19 @@ from django.utils.safestring import SafeString
 
 from accounts.admin import Done, SocialAccountAdmin, register_account_panel, run_for_each
 from accounts.admin_scope import OrganizationScopedAdmin
+from accounts.dashboard import register_dashboard_section
 from accounts.models import SocialAccount
+from accounts.selectors import register_attention_reason
 from analytics.charts import Series, daily_table, has_values, line_chart_svg
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus, SyncType
-from analytics.selectors import DateRange, HistoryDay, account_daily_history
+from analytics.selectors import (
+    LAST_SYNC_FAILED,
+    DateRange,
+    HistoryDay,
+    account_daily_history,
+    last_sync_status,
+    success_rates,
+)
 from analytics.services import SyncOptions, SyncStart, sync_run_start
 
 RECENT_RUNS_SHOWN = 5
@@ -98,8 +107,7 @@ class LastSyncFilter(admin.SimpleListFilter):
         return [("failed", "Failed"), ("succeeded", "Succeeded"), ("never", "Never synced")]
 
     def queryset(self, request, queryset):
-        latest = SyncRun.objects.filter(social_account=OuterRef("pk")).order_by("-started_at")
-        with_last = queryset.annotate(last_sync_status=Subquery(latest.values("status")[:1]))
+        with_last = queryset.annotate(last_sync_status=last_sync_status())
         value = self.value()
         if value == "failed":
             return with_last.filter(last_sync_status=SyncStatus.FAILED)
@@ -234,3 +242,17 @@ def daily_history_panel(request: HttpRequest, account: SocialAccount) -> SafeStr
 
 
 register_account_panel(daily_history_panel)
+
+
+def success_rates_section(request: HttpRequest, accounts) -> SafeString:
+    """The dashboard's refresh and sync success rates, over the accounts staff may see."""
+    context = {
+        "rates": success_rates(accounts=accounts, now=timezone.now()),
+        "failed_syncs_url": reverse("admin:analytics_syncrun_changelist")
+        + f"?status__exact={SyncStatus.FAILED}",
+    }
+    return render_to_string("admin/dashboard/success_rates.html", context, request=request)
+
+
+register_attention_reason(LAST_SYNC_FAILED)
+register_dashboard_section(success_rates_section)

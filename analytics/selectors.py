@@ -7,13 +7,15 @@ never from the platform, in a fixed number of queries whatever the range or the 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import Exact
 
 from accounts.models import AccountStatus, AuditLog, Organization, SocialAccount
 from accounts.platforms.base import each_day
+from accounts.selectors import AttentionReason
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus
 from vchata_social.errors import NotFound
 
@@ -349,3 +351,85 @@ def social_accounts_to_sync_by_platform() -> dict[str, list[str]]:
     for platform, account_id in rows:
         grouped[platform].append(account_id)
     return dict(grouped)
+
+
+# --- Staff dashboard --------------------------------------------------------------------------
+
+
+def last_sync_status() -> Subquery:
+    """The status of an account's latest sync run, for filtering accounts (by their pk)."""
+    latest = SyncRun.objects.filter(social_account=OuterRef("pk")).order_by("-started_at")
+    return Subquery(latest.values("status")[:1])
+
+
+LAST_SYNC_FAILED = AttentionReason(
+    "last_sync_failed",
+    "Last sync failed",
+    lambda now: Q(Exact(last_sync_status(), SyncStatus.FAILED)),
+)
+
+
+@dataclass(frozen=True)
+class Rate:
+    succeeded: int
+    attempted: int
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.succeeded, self.attempted)
+
+
+@dataclass(frozen=True)
+class SuccessRate:
+    name: str
+    last_day: Rate
+    last_week: Rate
+
+
+DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
+
+
+def success_rates(*, accounts: QuerySet[SocialAccount], now: datetime) -> list[SuccessRate]:
+    """Token refreshes and syncs of `accounts` that succeeded, over the last 24 hours and the
+    last 7 days: two queries. A refresh counts as failed as in organization_metrics; a sync
+    still running counts for neither."""
+    return [_refresh_rate(accounts, now), _sync_rate(accounts, now)]
+
+
+def _rate_counts(rows: QuerySet, moment: str, succeeded: Q, failed: Q, now: datetime) -> dict:
+    def counted(condition: Q, since: datetime) -> models.Count:
+        return models.Count("pk", filter=condition & Q(**{f"{moment}__gte": since}))
+
+    return rows.filter(**{f"{moment}__gte": now - WEEK}).aggregate(
+        day_succeeded=counted(succeeded, now - DAY),
+        day_failed=counted(failed, now - DAY),
+        week_succeeded=counted(succeeded, now - WEEK),
+        week_failed=counted(failed, now - WEEK),
+    )
+
+
+def _success_rate(name: str, counts: dict) -> SuccessRate:
+    return SuccessRate(
+        name=name,
+        last_day=Rate(counts["day_succeeded"], counts["day_succeeded"] + counts["day_failed"]),
+        last_week=Rate(counts["week_succeeded"], counts["week_succeeded"] + counts["week_failed"]),
+    )
+
+
+def _refresh_rate(accounts: QuerySet[SocialAccount], now: datetime) -> SuccessRate:
+    audited = AuditLog.objects.filter(
+        target_type=SocialAccount.__name__, target_id__in=accounts.values("pk")
+    )
+    succeeded = Q(action=REFRESH_SUCCEEDED)
+    failed = Q(action__in=[REFRESH_FAILED, REAUTH_REQUIRED])
+    return _success_rate(
+        "Token refresh", _rate_counts(audited, "created_at", succeeded, failed, now)
+    )
+
+
+def _sync_rate(accounts: QuerySet[SocialAccount], now: datetime) -> SuccessRate:
+    runs = SyncRun.objects.filter(social_account__in=accounts)
+    succeeded = Q(status=SyncStatus.SUCCEEDED)
+    failed = Q(status=SyncStatus.FAILED)
+    return _success_rate("Sync", _rate_counts(runs, "started_at", succeeded, failed, now))

@@ -2,6 +2,8 @@
 deliveries, the product's endpoints and what was delivered to them, all read-only: they are
 written by the platforms' deliveries, the API and the tasks. Actions call the services."""
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
@@ -12,7 +14,9 @@ from django.utils.text import Truncator
 
 from accounts.admin import register_account_panel, shown_time
 from accounts.admin_scope import OrganizationScopedAdmin
+from accounts.dashboard import Figure, register_attention_figure
 from accounts.models import SocialAccount
+from accounts.selectors import register_attention_reason
 from webhooks.models import (
     Delivery,
     DeliveryAttempt,
@@ -22,6 +26,7 @@ from webhooks.models import (
     WebhookRejection,
     WebhookSubscription,
 )
+from webhooks.selectors import WEBHOOK_DEAD_LETTERS, deliveries_failing
 from webhooks.services import deliveries_retry, webhook_receipts_retry
 
 RECENT_EVENTS_SHOWN = 10
@@ -61,26 +66,29 @@ class WebhookSubscriptionAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).defer(*WebhookSubscription.SECRET_FIELDS)
 
 
-def report_retries(modeladmin, request, *, done: str, retried: int, selected: int, why: str):
-    """What a retry action sent again, and why the rest of the selection was not."""
+def retry_selected(
+    modeladmin, request, queryset, *, retry: Callable[[list[str]], int], done: str, why: str
+) -> None:
+    """Run a retry service on the selection; say how many it sent again (`done`, with
+    {count}), and how many it left alone and `why`."""
+    selected = list(queryset.values_list("pk", flat=True))
+    retried = retry(selected)
     if retried:
-        modeladmin.message_user(request, done, messages.SUCCESS)
-    if selected > retried:
+        modeladmin.message_user(request, done.format(count=retried), messages.SUCCESS)
+    if len(selected) > retried:
         modeladmin.message_user(
-            request, f"Left alone: {selected - retried} ({why}).", messages.WARNING
+            request, f"Left alone: {len(selected) - retried} ({why}).", messages.WARNING
         )
 
 
 @admin.action(description="Process the selected failed or dead-lettered receipts again")
 def retry_receipts(modeladmin, request, queryset):
-    selected = list(queryset.values_list("pk", flat=True))
-    retried = webhook_receipts_retry(receipt_ids=selected)
-    report_retries(
+    retry_selected(
         modeladmin,
         request,
-        done=f"Sent {retried} receipt(s) to processing again.",
-        retried=retried,
-        selected=len(selected),
+        queryset,
+        retry=lambda ids: webhook_receipts_retry(receipt_ids=ids),
+        done="Sent {count} receipt(s) to processing again.",
         why="only failed or dead-lettered receipts are processed again",
     )
 
@@ -153,16 +161,28 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.action(description="Send the selected dead-lettered deliveries again")
 def retry_deliveries(modeladmin, request, queryset):
-    selected = list(queryset.values_list("pk", flat=True))
-    retried = deliveries_retry(delivery_ids=selected)
-    report_retries(
+    retry_selected(
         modeladmin,
         request,
-        done=f"Sent {retried} delivery(ies) again.",
-        retried=retried,
-        selected=len(selected),
+        queryset,
+        retry=lambda ids: deliveries_retry(delivery_ids=ids),
+        done="Sent {count} delivery(ies) again.",
         why="only dead-lettered deliveries are sent again by hand; the others are on their way",
     )
+
+
+class DeliveryOutcomeFilter(admin.SimpleListFilter):
+    title = "outcome"
+    parameter_name = "outcome"
+    FAILING = "failing"
+
+    def lookups(self, request, model_admin):
+        return [(self.FAILING, "Failing (to be retried, or dead-lettered)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.FAILING:
+            return deliveries_failing(queryset)
+        return queryset
 
 
 @admin.register(Delivery)
@@ -180,7 +200,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "next_attempt_at",
         "created_at",
     ]
-    list_filter = ["status", "event_type"]
+    list_filter = [DeliveryOutcomeFilter, "status", "event_type"]
     search_fields = ["id", "event_id", "endpoint__id", "endpoint__url"]
     list_select_related = ["endpoint"]
     date_hierarchy = "created_at"
@@ -221,3 +241,20 @@ def recent_events_panel(request: HttpRequest, account: SocialAccount) -> SafeStr
 
 
 register_account_panel(recent_events_panel)
+
+
+def failing_deliveries_figure(request: HttpRequest) -> Figure:
+    """The dashboard's count of notification deliveries failing, over what the delivery list
+    shows staff, linked to that list filtered to them."""
+    deliveries = admin.site.get_model_admin(Delivery).get_queryset(request)
+    changelist = reverse("admin:webhooks_delivery_changelist")
+    return Figure(
+        "deliveries_failing",
+        "Notification deliveries failing (retrying or dead-lettered)",
+        deliveries_failing(deliveries).count(),
+        f"{changelist}?{DeliveryOutcomeFilter.parameter_name}={DeliveryOutcomeFilter.FAILING}",
+    )
+
+
+register_attention_reason(WEBHOOK_DEAD_LETTERS)
+register_attention_figure(failing_deliveries_figure)

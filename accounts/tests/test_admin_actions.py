@@ -62,6 +62,7 @@ def test_disconnect_asks_first_and_changes_nothing_until_confirmed(staff_client,
     assert 'id="accounts-to-disconnect"' in page and account.pk in page
     assert "Acme &lt;b&gt;Page&lt;/b&gt;" in page
     assert 'name="confirmed" value="yes"' in page
+    assert account.access_token not in page and account.refresh_token not in page
     assert SocialAccount.objects.get(pk=account.pk).disconnected_at is None
 
 

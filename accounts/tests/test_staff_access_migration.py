@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("accounts", "0004_social_page")]
-AFTER = [("accounts", "0005_staff_organization_access")]
+BEFORE = [("accounts", "0005_scheduled_task_run")]
+AFTER = [("accounts", "0006_staff_organization_access")]
 
 
 def migrate(targets):

@@ -30,6 +30,16 @@ def history(account, days: int, *, skip: tuple[int, ...] = ()) -> None:
     )
 
 
+def event_of(account, **fields) -> SocialEvent:
+    return SocialEvent.objects.create(
+        organization=account.organization,
+        social_account=account,
+        platform=account.platform,
+        kind="comment",
+        **fields,
+    )
+
+
 def chart_of(html: str) -> str:
     match = re.search(r'<svg [^>]*class="daily-chart".*?</svg>', html, re.S)
     assert match, "no chart on the page"
@@ -117,14 +127,8 @@ def test_syncs_events_and_audit_entries_are_shown_inline(staff_client, account_f
     SyncRun.objects.create(
         social_account=account, sync_type="full", status=SyncStatus.FAILED, error="Rate limited"
     )
-    SocialEvent.objects.create(
-        organization=account.organization,
-        social_account=account,
-        platform=account.platform,
-        kind="comment",
-        platform_event_id="c-1",
-        author_name="Jane Commenter",
-        text="Love this product",
+    event_of(
+        account, platform_event_id="c-1", author_name="Jane Commenter", text="Love this product"
     )
     AuditLog.objects.create(
         organization=account.organization,
@@ -148,14 +152,7 @@ def test_syncs_events_and_audit_entries_are_shown_inline(staff_client, account_f
 def test_the_webhook_links_really_filter_by_account(staff_client, account_factory):
     account, other = account_factory(), account_factory()
     for owner, author in ((account, "Mine"), (other, "Theirs")):
-        SocialEvent.objects.create(
-            organization=owner.organization,
-            social_account=owner,
-            platform=owner.platform,
-            kind="comment",
-            platform_event_id=f"c-{author}",
-            author_name=author,
-        )
+        event_of(owner, platform_event_id=f"c-{author}", author_name=author)
 
     html = staff_client.get(
         f"/admin/webhooks/socialevent/?social_account__id__exact={account.pk}"
@@ -178,15 +175,7 @@ def test_what_users_wrote_is_escaped_and_no_secret_is_shown(staff_client, accoun
         verify_token="verify-token-never-shown",
         hub_secret="hub-secret-never-shown",
     )
-    SocialEvent.objects.create(
-        organization=account.organization,
-        social_account=account,
-        platform=account.platform,
-        kind="comment",
-        platform_event_id="c-1",
-        author_name=hostile,
-        text=hostile,
-    )
+    event_of(account, platform_event_id="c-1", author_name=hostile, text=hostile)
     history(account, 10)
 
     html = staff_client.get(change_url(account)).content.decode()

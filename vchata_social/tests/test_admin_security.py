@@ -170,3 +170,20 @@ def test_only_staff_who_see_every_organization_choose_what_others_see(client, ac
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert inline_prefix in client.get(own_page).content.decode()
     assert StaffOrganizationAccess.objects.filter(user=limited).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_dashboard_counts_only_the_staff_members_organizations(client, acme, zeta):
+    def attention_counts() -> dict[str, int]:
+        response = client.get(reverse("admin:accounts_socialaccount_dashboard"))
+        assert response.status_code == 200
+        return {figure.key: figure.count for figure in response.context["attention"]}
+
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    everything = attention_counts()
+    client.force_login(limited_staff(organizations=[acme.organization]))
+    mine = attention_counts()
+
+    # Each organization has one failed sync, one dead-lettered receipt and one delivery.
+    for key in ("last_sync_failed", "webhook_dead_letters", "deliveries_failing"):
+        assert (everything[key], mine[key]) == (2, 1), key

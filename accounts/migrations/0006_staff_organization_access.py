@@ -23,7 +23,7 @@ def keep_existing_staff_seeing_every_organization(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_social_page"),
+        ("accounts", "0005_scheduled_task_run"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
