@@ -4,8 +4,9 @@ A failing browser test leaves a screenshot and the page's HTML in artifacts/brow
 (driver.ARTIFACTS), named after the test."""
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.expected_conditions import staleness_of, url_to_be
 from selenium.webdriver.support.wait import WebDriverWait
 
 from vchata_social.tests.browser.driver import save_page, start_chromium
@@ -51,6 +52,13 @@ class Browser:
         page = self.find("html")
         self.find(selector).click()
         WebDriverWait(self.driver, PAGE_LOAD_SECONDS).until(staleness_of(page))
+
+    def wait_until_at(self, path: str) -> None:
+        """Waits for the browser to show `path` (after redirects), or fails saying where it is."""
+        try:
+            WebDriverWait(self.driver, PAGE_LOAD_SECONDS).until(url_to_be(self.base_url + path))
+        except TimeoutException:
+            pytest.fail(f"expected {path}, the browser is at {self.driver.current_url}")
 
     def sign_in(self, username: str, password: str) -> None:
         for selector, value in (("#id_username", username), ("#id_password", password)):

@@ -69,14 +69,15 @@ def save_readme_screenshot(driver: webdriver.Chrome, element, name: str) -> None
 
 
 SCREENSHOT_MARGIN = 12
-# The element's box on the page (not the window), widened by a margin.
+# The element's box on the page (not the window), widened by a margin; all it holds, for an
+# element (the body) whose box the admin's style keeps to the window's height.
 ELEMENT_BOX = """
 const [element, margin] = arguments;
 const box = element.getBoundingClientRect();
 return {
   x: Math.max(0, box.left + window.scrollX - margin),
   y: Math.max(0, box.top + window.scrollY - margin),
-  width: box.width + 2 * margin,
-  height: box.height + 2 * margin,
+  width: Math.max(box.width, element.scrollWidth) + 2 * margin,
+  height: Math.max(box.height, element.scrollHeight) + 2 * margin,
 };
 """
