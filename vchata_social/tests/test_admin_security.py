@@ -3,7 +3,6 @@ organizations sees, opens and acts on nothing of any other, in every admin."""
 
 import pytest
 from django.contrib import admin
-from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.test import RequestFactory
@@ -11,6 +10,7 @@ from django.urls import reverse
 
 from accounts.admin_scope import OrganizationScopedAdmin
 from accounts.models import SocialAccount, StaffOrganizationAccess
+from accounts.tests.clients import admin_url
 from accounts.tests.factories import OrganizationFactory, UserFactory
 from vchata_social.tests.admin_data import limited_staff, seed_organization_data
 
@@ -19,11 +19,6 @@ SCOPED_MODELS = [
     for model, model_admin in admin.site._registry.items()
     if isinstance(model_admin, OrganizationScopedAdmin)
 ]
-
-
-def admin_url(model, view: str, obj=None) -> str:
-    args = [] if obj is None else [quote(obj.pk)]
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
 def object_pages(obj, user) -> list[str]:

@@ -4,9 +4,9 @@ A failing browser test leaves a screenshot and the page's HTML in artifacts/brow
 (driver.ARTIFACTS), named after the test."""
 
 import pytest
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of, url_to_be
+from selenium.webdriver.support.expected_conditions import url_to_be
 from selenium.webdriver.support.wait import WebDriverWait
 
 from vchata_social.tests.browser.driver import save_page, start_chromium
@@ -28,6 +28,7 @@ def browser(chromium, live_server):
 
 
 PAGE_LOAD_SECONDS = 20
+NEW_PAGE_LOADED = "return !window.beforeSubmit && document.readyState === 'complete'"
 
 
 class Browser:
@@ -49,9 +50,13 @@ class Browser:
 
     def submit(self, selector: str) -> None:
         """Clicks what sends a form, and waits for the page that answers."""
-        page = self.find("html")
+        # The mark lives on this page's window, which the answering page replaces. (Waiting for
+        # an element to go stale races with Chromium replacing the document.)
+        self.driver.execute_script("window.beforeSubmit = true")
         self.find(selector).click()
-        WebDriverWait(self.driver, PAGE_LOAD_SECONDS).until(staleness_of(page))
+        WebDriverWait(
+            self.driver, PAGE_LOAD_SECONDS, ignored_exceptions=[WebDriverException]
+        ).until(lambda driver: driver.execute_script(NEW_PAGE_LOADED))
 
     def wait_until_at(self, path: str) -> None:
         """Waits for the browser to show `path` (after redirects), or fails saying where it is."""

@@ -4,9 +4,9 @@ the admin served by the live server."""
 import pytest
 
 from accounts.models import SocialAccount
+from accounts.tests.clients import admin_url
 from accounts.tests.factories import TEST_PASSWORD, OrganizationFactory, UserFactory
 from vchata_social.tests.admin_data import limited_staff
-from vchata_social.tests.test_admin_security import admin_url
 
 pytestmark = pytest.mark.browser
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.contrib.admin.utils import quote
 from django.utils import timezone
 from selenium.webdriver.support.select import Select
 
 from accounts.models import AccountStatus, ScheduledTaskRun, SocialAccount
 from accounts.platforms.tests.support import load_fixture
+from accounts.tests.clients import change_url
 from accounts.tests.factories import TEST_PASSWORD, UserFactory
 from accounts.tests.standin import standin_platform
 from analytics.models import DailyMetric, SyncRun, SyncStatus, SyncType
@@ -108,8 +108,7 @@ def test_from_the_dashboard_to_an_accounts_chart_and_a_refresh(
     listed = [row.text for row in browser.find_all("#result_list tbody tr")]
     assert len(listed) == 1 and "Acme on YouTube" in listed[0]
 
-    # The admin's links quote the id as it does ("_" becomes "_5F").
-    browser.submit(f"#result_list a[href*='/{quote(troubled.pk)}/change/']")
+    browser.submit(f"#result_list a[href^='{change_url(troubled)}']")
     chart = browser.find("#daily-history svg.daily-chart")
     assert chart.get_attribute("data-days") == str(HISTORY_DAYS)
     for series in ("Followers", "Engagement", "Reach"):
