@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditLog
@@ -181,7 +182,8 @@ def test_the_webhook_links_really_filter_by_account(staff_client, account_factor
         event_of(owner, platform_event_id=f"c-{author}", author_name=author)
 
     html = staff_client.get(
-        f"/admin/webhooks/socialevent/?social_account__id__exact={account.pk}"
+        reverse("admin:webhooks_socialevent_changelist"),
+        {"social_account__id__exact": account.pk},
     ).content.decode()
 
     assert "Mine" in html and "Theirs" not in html
