@@ -45,10 +45,11 @@ class Figure:
 
 
 # Sections drawn by the apps built on this one, given the request and the accounts staff may
-# see; and figures needing attention that are not accounts (failing notification deliveries).
+# see; and figures needing attention that are not accounts (failing notification deliveries),
+# None for staff who may not see what they count.
 DashboardSection = Callable[[HttpRequest, QuerySet[SocialAccount]], SafeString]
 dashboard_sections: list[DashboardSection] = []
-AttentionFigure = Callable[[HttpRequest], Figure]
+AttentionFigure = Callable[[HttpRequest], Figure | None]
 attention_figures: list[AttentionFigure] = []
 
 
@@ -128,4 +129,4 @@ def _attention(
             account_list_url(**{ATTENTION_PARAMETER: reason.key}),
         )
         for reason in attention_reasons
-    ] + [figure(request) for figure in attention_figures]
+    ] + [shown for figure in attention_figures if (shown := figure(request)) is not None]

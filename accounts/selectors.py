@@ -1,5 +1,6 @@
 """Reads. Every selector serving a request takes the organization: nothing leaves its
-tenant. The schedule's selectors, which work across organizations, say so in their name."""
+tenant. The schedule's selectors, which work across organizations, say so in their name;
+the staff dashboard's take the accounts the admin shows the staff member instead."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

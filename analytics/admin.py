@@ -173,17 +173,18 @@ class SyncedSocialAccountAdmin(SocialAccountAdmin):
 def history_days_asked(request: HttpRequest) -> tuple[int, str | None]:
     """The number of days ?history_days= asks for, or the default and why the value asked
     for was refused (it is not repeated: the page never echoes what it cannot use)."""
+    longest = settings.STATS_MAX_RANGE_DAYS
+    default = min(DEFAULT_HISTORY_DAYS, longest)
     asked = request.GET.get(HISTORY_DAYS_PARAMETER)
     if asked is None:
-        return DEFAULT_HISTORY_DAYS, None
-    longest = settings.STATS_MAX_RANGE_DAYS
+        return default, None
     if asked.isascii() and asked.isdigit() and 1 <= int(asked) <= longest:
         return int(asked), None
     refusal = (
         f"The history range is a whole number of days from 1 to {longest}; "
-        f"showing the last {DEFAULT_HISTORY_DAYS} days."
+        f"showing the last {default} days."
     )
-    return DEFAULT_HISTORY_DAYS, refusal
+    return default, refusal
 
 
 def _history_range_links(request: HttpRequest, shown: int) -> SafeString:

@@ -243,15 +243,17 @@ def recent_events_panel(request: HttpRequest, account: SocialAccount) -> SafeStr
 register_account_panel(recent_events_panel)
 
 
-def failing_deliveries_figure(request: HttpRequest) -> Figure:
+def failing_deliveries_figure(request: HttpRequest) -> Figure | None:
     """The dashboard's count of notification deliveries failing, over what the delivery list
-    shows staff, linked to that list filtered to them."""
-    deliveries = admin.site.get_model_admin(Delivery).get_queryset(request)
+    shows staff, linked to that list filtered to them; nothing for staff who may not see it."""
+    delivery_admin = admin.site.get_model_admin(Delivery)
+    if not delivery_admin.has_view_permission(request):
+        return None
     changelist = reverse("admin:webhooks_delivery_changelist")
     return Figure(
         "deliveries_failing",
         "Notification deliveries failing (retrying or dead-lettered)",
-        deliveries_failing(deliveries).count(),
+        deliveries_failing(delivery_admin.get_queryset(request)).count(),
         f"{changelist}?{DeliveryOutcomeFilter.parameter_name}={DeliveryOutcomeFilter.FAILING}",
     )
 

@@ -8,6 +8,8 @@ from html import unescape
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,16 +52,25 @@ def listed_ids(client, url: str, prefix: str = "social_") -> set[str]:
     return {row for row in rows if row.startswith(prefix)}
 
 
-@pytest.mark.django_db
-def test_only_staff_see_the_dashboard(client, staff_client, account_factory):
-    url = reverse(DASHBOARD)
-    anonymous = client.__class__().get(url)
-    assert anonymous.status_code == 302 and "login" in anonymous.url
-
+def staff_member(*permissions: str) -> Client:
     clerk = get_user_model().objects.create_user("clerk", password="pw-clerk-1", is_staff=True)
-    limited = client.__class__()
-    limited.force_login(clerk)
-    assert limited.get(url).status_code == 403
+    clerk.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    client = Client()
+    client.force_login(clerk)
+    return client
+
+
+@pytest.mark.django_db
+def test_only_staff_see_the_dashboard(staff_client):
+    url = reverse(DASHBOARD)
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302 and "login" in anonymous.url
+    member = get_user_model().objects.create_user("member", password="pw-member-1")
+    not_staff = Client()
+    not_staff.force_login(member)
+    assert not_staff.get(url).status_code == 302
+
+    assert staff_member().get(url).status_code == 403
 
     index = staff_client.get(reverse("admin:index")).content.decode()
     assert f'id="dashboard-link" href="{url}"' in index
@@ -174,6 +185,14 @@ def test_failing_notification_deliveries_are_counted_and_linked(staff_client, or
         deliveries[DeliveryStatus.DEAD].pk,
     }
     assert "whsec_dashboard_never_shows" not in html
+
+
+@pytest.mark.django_db
+def test_staff_who_may_not_see_deliveries_are_not_told_of_them():
+    html = dashboard(staff_member("view_socialaccount"))
+
+    assert 'id="attention-reauth_required"' in html
+    assert "deliveries_failing" not in html
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditLog
@@ -101,6 +102,32 @@ def test_a_range_that_is_not_a_sensible_number_of_days_shows_the_default(
 
 
 @pytest.mark.django_db
+def test_a_shorter_longest_range_shortens_the_default(staff_client, account_factory, settings):
+    settings.STATS_MAX_RANGE_DAYS = 30
+    account = account_factory()
+    history(account, 100)
+
+    html = staff_client.get(change_url(account)).content.decode()
+
+    assert 'data-days="30"' in chart_of(html)
+    assert "365 days" not in html
+
+
+@pytest.mark.django_db
+def test_the_range_links_keep_the_pages_other_parameters(staff_client, account_factory):
+    account = account_factory()
+    history(account, 10)
+
+    html = staff_client.get(
+        change_url(account), {"_changelist_filters": "platform__exact=FACEBOOK"}
+    ).content.decode()
+
+    ranges = re.search(r'<p class="history-ranges">.*?</p>', html, re.S).group(0)
+    assert "_changelist_filters=platform__exact%3DFACEBOOK&amp;history_days=7" in ranges
+    assert '<strong aria-current="true">90 days</strong>' in ranges
+
+
+@pytest.mark.django_db
 def test_days_without_history_leave_gaps_and_followers_carry_on(staff_client, account_factory):
     account = account_factory()
     history(account, 30, skip=(3, 4, 5, 10))
@@ -155,7 +182,8 @@ def test_the_webhook_links_really_filter_by_account(staff_client, account_factor
         event_of(owner, platform_event_id=f"c-{author}", author_name=author)
 
     html = staff_client.get(
-        f"/admin/webhooks/socialevent/?social_account__id__exact={account.pk}"
+        reverse("admin:webhooks_socialevent_changelist"),
+        {"social_account__id__exact": account.pk},
     ).content.decode()
 
     assert "Mine" in html and "Theirs" not in html
