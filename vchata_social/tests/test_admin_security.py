@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.admin_scope import OrganizationScopedAdmin
-from accounts.models import SocialAccount, StaffOrganizationAccess
+from accounts.models import Organization, SocialAccount, StaffOrganizationAccess
 from accounts.tests.clients import admin_url
 from accounts.tests.factories import OrganizationFactory, UserFactory
 from vchata_social.tests.admin_data import limited_staff, seed_organization_data
@@ -182,3 +182,12 @@ def test_the_dashboard_counts_only_the_staff_members_organizations(client, acme,
     # Each organization has one failed sync, one dead-lettered receipt and one delivery.
     for key in ("last_sync_failed", "webhook_dead_letters", "deliveries_failing"):
         assert (everything[key], mine[key]) == (2, 1), key
+
+
+@pytest.mark.django_db
+def test_limited_staff_cannot_add_an_organization_they_would_not_see(client, acme):
+    add_page = admin_url(Organization, "add")
+    client.force_login(limited_staff(organizations=[acme.organization]))
+    assert client.get(add_page).status_code == 403
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    assert client.get(add_page).status_code == 200
