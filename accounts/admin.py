@@ -177,17 +177,19 @@ def _validation_report(outcome: TokenValidationOutcome) -> Done:
     return Done("Token invalid, says the platform", messages.WARNING)
 
 
-@admin.action(description="Refresh the tokens of the selected accounts")
+@admin.action(description="Refresh the tokens of the selected accounts", permissions=["act"])
 def refresh_tokens(modeladmin, request, queryset):
     run_for_each(modeladmin, request, queryset, social_account_refresh_token, _refresh_report)
 
 
-@admin.action(description="Validate the tokens of the selected accounts")
+@admin.action(description="Validate the tokens of the selected accounts", permissions=["act"])
 def validate_tokens(modeladmin, request, queryset):
     run_for_each(modeladmin, request, queryset, social_account_validate_token, _validation_report)
 
 
-@admin.action(description="Disconnect the selected accounts (their tokens are erased)")
+@admin.action(
+    description="Disconnect the selected accounts (their tokens are erased)", permissions=["act"]
+)
 def disconnect_accounts(modeladmin, request, queryset):
     """Asks first, on a page listing the accounts, as Django's own delete action does."""
     if request.POST.get("confirmed") != "yes":

@@ -8,6 +8,7 @@ change, history and delete pages and its actions (which act on the changelist's 
 all start from the same limited queryset; an object outside it is simply not found."""
 
 from django.contrib import admin
+from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 
 from accounts.models import StaffOrganizationAccess
@@ -37,3 +38,10 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
             user=request.user,
             organization_path=self.organization_path,
         )
+
+    def has_act_permission(self, request) -> bool:
+        """Whether `request.user` may run this admin's actions (refresh, sync, retry,
+        disconnect…): the model's change permission, which a read-only admin page does not
+        offer as a form but still grants or withholds; viewing alone never acts."""
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")

@@ -118,7 +118,7 @@ class LastSyncFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.action(description="Sync the selected accounts now (incremental)")
+@admin.action(description="Sync the selected accounts now (incremental)", permissions=["act"])
 def sync_accounts(modeladmin, request, queryset):
     start = partial(sync_run_start, options=SyncOptions(sync_type=SyncType.INCREMENTAL))
     run_for_each(modeladmin, request, queryset, start, _sync_report)

@@ -81,7 +81,9 @@ def retry_selected(
         )
 
 
-@admin.action(description="Process the selected failed or dead-lettered receipts again")
+@admin.action(
+    description="Process the selected failed or dead-lettered receipts again", permissions=["act"]
+)
 def retry_receipts(modeladmin, request, queryset):
     retry_selected(
         modeladmin,
@@ -159,7 +161,7 @@ class DeliveryAttemptInline(admin.TabularInline):
         return False
 
 
-@admin.action(description="Send the selected dead-lettered deliveries again")
+@admin.action(description="Send the selected dead-lettered deliveries again", permissions=["act"])
 def retry_deliveries(modeladmin, request, queryset):
     retry_selected(
         modeladmin,

@@ -191,3 +191,54 @@ def test_limited_staff_cannot_add_an_organization_they_would_not_see(client, acm
     assert client.get(add_page).status_code == 403
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     assert client.get(add_page).status_code == 200
+
+
+def view_only_staff():
+    """A staff member who sees every organization and may view everything, change nothing."""
+    user = UserFactory(username="viewer", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(codename__startswith="view_")
+        | Permission.objects.filter(codename="view_all_organizations")
+    )
+    return user
+
+
+# The actions that call a service: Django's own delete has its own permission.
+SERVICE_ACTIONS = [(model, name) for model, name in ACTIONS if name != "delete_selected"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("model", "action"),
+    SERVICE_ACTIONS,
+    ids=[f"{model._meta.label}.{name}" for model, name in SERVICE_ACTIONS],
+)
+def test_staff_who_may_only_view_are_not_offered_an_action_and_cannot_run_it(
+    client, platforms, model, action, acme
+):
+    client.force_login(view_only_staff())
+    listing = client.get(admin_url(model, "changelist")).content.decode()
+    before = snapshot(acme)
+
+    response = client.post(
+        admin_url(model, "changelist"),
+        {"action": action, "_selected_action": [acme.objects[model].pk], "confirmed": "yes"},
+        follow=True,
+    )
+
+    assert f'value="{action}"' not in listing
+    assert response.status_code == 200
+    assert snapshot(acme) == before
+    assert len(platforms.calls) == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("model", "action"),
+    SERVICE_ACTIONS,
+    ids=[f"{model._meta.label}.{name}" for model, name in SERVICE_ACTIONS],
+)
+def test_staff_who_may_change_are_offered_the_action(client, model, action, acme):
+    client.force_login(limited_staff(organizations=[acme.organization]))
+    listing = client.get(admin_url(model, "changelist")).content.decode()
+    assert f'value="{action}"' in listing
