@@ -3,11 +3,12 @@ in the envelope."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.authentication import OrganizationAccessJWTAuthentication, OrganizationJWTScheme
-from accounts.list_cache import account_list_page
+from accounts.list_cache import account_list_answer
 from accounts.oauth_serializers import ReconnectableSocialAccountSerializer
 from accounts.serializers import (
     AccountTokenRefreshSerializer,
@@ -21,7 +22,7 @@ from accounts.serializers import (
     TokenInfoSerializer,
     TokenValidationSerializer,
 )
-from vchata_social.api import envelope, envelope_schema, plain_envelope
+from vchata_social.api import envelope, envelope_schema
 from vchata_social.pagination import EnvelopeLimitOffsetPagination
 from vchata_social.requests import client_ip
 from vchata_social.schema import error_responses
@@ -83,15 +84,13 @@ class SocialAccountListApi(APIView):
         filters = SocialAccountFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = EnvelopeLimitOffsetPagination()
-        accounts, total = account_list_page(
+        answer = account_list_answer(
             access=request.auth,
             offset=paginator.get_offset(request),
             limit=paginator.get_limit(request),
             **_filter_kwargs(filters.validated_data),
         )
-        return plain_envelope(
-            "Social accounts retrieved successfully", socialAccounts=accounts, total=total
-        )
+        return Response(answer)
 
 
 def _filter_kwargs(validated: dict) -> dict:

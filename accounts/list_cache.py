@@ -3,17 +3,20 @@ organization's accounts (selectors.membership_access), which the same request re
 PostgreSQL: a write of any account of the organization, by any path, changes the version, so
 that no process serves a page after a write it does not show."""
 
-import orjson
 from django.conf import settings
 from django.core.cache import caches
 
 from accounts.models import REAUTH_SOON
 from accounts.selectors import OrganizationAccess, social_account_list_page
 from accounts.serializers import account_list_items
+from vchata_social.api import plain_envelope
 from vchata_social.cache_aside import cached_or_computed
+from vchata_social.renderers import RenderedJSON, render_plain
+
+LIST_MESSAGE = "Social accounts retrieved successfully"
 
 
-def account_list_page(
+def account_list_answer(
     *,
     access: OrganizationAccess,
     offset: int,
@@ -21,8 +24,8 @@ def account_list_page(
     platform: str | None,
     is_active: bool | None,
     status: str | None,
-) -> tuple[list[dict], int]:
-    """The page of the list as the API shows it, and the total."""
+) -> RenderedJSON:
+    """The list's answer (the page and the total in the envelope), written."""
     query = {
         "offset": offset,
         "limit": limit,
@@ -31,22 +34,21 @@ def account_list_page(
         "status": status,
     }
 
-    def compute() -> tuple[list[dict], int]:
+    def compute() -> RenderedJSON:
         rows, total = social_account_list_page(organization_id=access.organization_id, **query)
-        return account_list_items(rows), total
+        accounts = account_list_items(rows)
+        return render_plain(plain_envelope(LIST_MESSAGE, socialAccounts=accounts, total=total))
 
     if status == REAUTH_SOON:  # its matches change with the clock, not only with writes
         return compute()
-    stored = cached_or_computed(
+    return cached_or_computed(
         lambda: _key(access, query),
-        lambda: orjson.dumps(compute()),
+        compute,
         timeout=settings.ACCOUNT_LIST_CACHE_SECONDS,
         name="Account list",
         subject=f"the account list of {access.organization_id}",
         store=caches[settings.ACCOUNT_LIST_CACHE],
     )
-    accounts, total = orjson.loads(stored)
-    return accounts, total
 
 
 def _key(access: OrganizationAccess, query: dict) -> str:

@@ -11,9 +11,10 @@ def envelope(message: str, *, status: int = 200, **resources) -> Response:
     return Response({"success": True, **resources, "message": message}, status=status)
 
 
-def plain_envelope(message: str, **resources) -> Response:
-    """An envelope of plain values only (see PlainData), which orjson writes."""
-    return Response(PlainData(success=True, **resources, message=message))
+def plain_envelope(message: str, **resources) -> PlainData:
+    """The envelope's data when it holds plain values only (see PlainData), which orjson
+    writes; answer it, or its rendering, with `Response`."""
+    return PlainData(success=True, **resources, message=message)
 
 
 def envelope_schema(name: str, **resources: serializers.Field) -> type[serializers.Serializer]:
