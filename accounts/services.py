@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import TypeVar
 
 from django.conf import settings
@@ -33,6 +32,7 @@ from accounts.platforms.base import (
 from accounts.platforms.errors import PlatformError, PlatformUnavailable, ReauthRequired
 from accounts.signals import account_disconnected, account_reauth_required
 from vchata_social.errors import Conflict, NotFound
+from vchata_social.transactions import on_commit_robust
 
 T = TypeVar("T")
 
@@ -349,10 +349,9 @@ def social_account_mark_reauth_required(*, account_id: str, actor: Actor, reason
         target=account,
         details={"reason": reason},
     )
-    tell = partial(
+    on_commit_robust(
         account_reauth_required.send, sender=SocialAccount, account=account, reason=reason
     )
-    transaction.on_commit(tell, robust=True)
 
 
 @dataclass(frozen=True)

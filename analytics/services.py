@@ -37,6 +37,7 @@ from analytics.models import DailyMetric, Post, SyncRun, SyncStatus, SyncType
 from analytics.signals import sync_finished
 from vchata_social.errors import Conflict, ServiceUnavailable
 from vchata_social.outages import BROKER_UNREACHABLE_ERRORS
+from vchata_social.transactions import on_commit_robust
 
 logger = logging.getLogger(__name__)
 
@@ -389,8 +390,7 @@ def _succeed(
 
 
 def _tell_finished(run: SyncRun) -> None:
-    tell = partial(sync_finished.send, sender=SyncRun, run=run)
-    transaction.on_commit(tell, robust=True)
+    on_commit_robust(sync_finished.send, sender=SyncRun, run=run)
 
 
 def _store_last_post_dates(account: SocialAccount) -> None:

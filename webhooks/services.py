@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import partial
 
 import requests
 from django.conf import settings
@@ -32,6 +31,7 @@ from analytics.models import SyncRun, SyncStatus
 from vchata_social.errors import ApplicationError, NotFound
 from vchata_social.ids import new_prefixed_id
 from vchata_social.outages import BROKER_UNREACHABLE_ERRORS
+from vchata_social.transactions import on_commit_robust
 from webhooks.models import (
     Delivery,
     DeliveryAttempt,
@@ -302,7 +302,7 @@ def webhook_event_receive(
     if stored_id is not None:
         # Robust: the platform gets its 200 even if the queue cannot be reached now; a
         # receipt left RECEIVED is picked up again by the schedule.
-        transaction.on_commit(partial(_enqueue_processing, stored_id), robust=True)
+        on_commit_robust(_enqueue_processing, stored_id)
         return Receipt(receipt_id=stored_id, stored_now=True)
     account = account or _receiving_account(platform, account_id)
     # Delivered again (platforms deliver at least once): the first one stands.
@@ -470,7 +470,7 @@ def _process_waiting_batch(batch_size: int) -> int:
         except Exception as error:
             webhook_receipt_record_failure(receipt_id=receipt_id, error=error, final=False)
             logger.warning("Processing receipt %s failed: %s", receipt_id, type(error).__name__)
-            transaction.on_commit(partial(retry_receipt_later, receipt_id), robust=True)
+            on_commit_robust(retry_receipt_later, receipt_id)
     return len(receipt_ids)
 
 
@@ -531,7 +531,7 @@ def webhook_receipts_retry(*, receipt_ids: list[str]) -> int:
         status=ReceiptStatus.RECEIVED, attempts=0, error=""
     )
     for receipt_id in retried:
-        transaction.on_commit(partial(_enqueue_processing, receipt_id), robust=True)
+        on_commit_robust(_enqueue_processing, receipt_id)
     return len(retried)
 
 
@@ -719,7 +719,7 @@ def deliveries_create(*, organization_id: str, notices: list[Notice]) -> int:
         )
     )
     for delivery_id in created:
-        transaction.on_commit(partial(_enqueue_delivery, delivery_id), robust=True)
+        on_commit_robust(_enqueue_delivery, delivery_id)
     return len(created)
 
 
@@ -857,7 +857,7 @@ def deliveries_retry(*, delivery_ids: list[str]) -> int:
         status=DeliveryStatus.RETRYING, next_attempt_at=timezone.now()
     )
     for delivery_id in retried:
-        transaction.on_commit(partial(_enqueue_delivery, delivery_id), robust=True)
+        on_commit_robust(_enqueue_delivery, delivery_id)
     return len(retried)
 
 

@@ -442,3 +442,27 @@ def test_a_drain_the_queue_refused_is_not_left_pending(
         assert signed(facebook_account).status_code == 200
 
     assert cache.get(services.DRAIN_PENDING_KEY) is None
+
+
+class _BrokenCache:
+    def add(self, *args, **kwargs):
+        raise RuntimeError("the cache broke")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_delivery_whose_queueing_breaks_is_answered_and_the_error_logged(
+    account_factory, platform_settings, monkeypatch, caplog
+):
+    # Not an outage the receiver expects (those are caught and warned of): a bug. The receipt
+    # is committed already, so the platform still gets its 200, and the error is logged.
+    account = account_factory(platform="FACEBOOK")
+    monkeypatch.setattr(services, "cache", _BrokenCache())
+
+    with caplog.at_level("ERROR", logger="django.db.backends.base"):
+        response = signed(account)
+
+    assert response.json() == {"success": True, "message": "Event received"}
+    assert WebhookReceipt.objects.filter(social_account=account).count() == 1
+    [record] = [r for r in caplog.records if "on_commit()" in r.getMessage()]
+    assert "_enqueue_processing" in record.getMessage()
+    assert "the cache broke" in record.getMessage()
