@@ -1,5 +1,6 @@
 """Sync through the API, against TikTok's documented answers served at the HTTP boundary."""
 
+import copy
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -12,7 +13,7 @@ from accounts.platforms.tests.support import load_fixture
 from accounts.services import SYSTEM
 from accounts.tests.clients import client_for
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus
-from analytics.services import SyncOptions, sync_run_execute, sync_run_start
+from analytics.services import _UPSERT_POSTS, SyncOptions, sync_run_execute, sync_run_start
 from analytics.tests.conftest import NOW, USER_INFO, VIDEO_LIST
 
 # Transactional: a sync is handed to its worker when the starting transaction commits.
@@ -283,10 +284,82 @@ def test_posts_are_written_one_upsert_per_batch(
     with CaptureQueriesContext(connection) as queries:
         sync(api, tiktok_account, syncType="full")
 
-    post_writes = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "analytics_post"')]
+    statements = [" ".join(q["sql"].split()) for q in queries]
+    post_writes = [sql for sql in statements if sql.startswith("INSERT INTO analytics_post")]
     # Two pages of videos (2 + 1): one batch of 2 from the first page, one of 1 from the second.
     assert len(post_writes) == 2
     assert all("ON CONFLICT" in sql for sql in post_writes)
+
+
+def test_a_post_synced_again_takes_every_figure_and_keeps_its_id_and_creation(
+    api, tiktok_account, platforms
+):
+    def answer_videos(first: dict) -> None:
+        last = load_fixture("tiktok", "video_list_last")
+        platforms.get(USER_INFO, json=load_fixture("tiktok", "user_info_page"))
+        platforms.post(VIDEO_LIST, json=first)
+        platforms.post(VIDEO_LIST, json=last)
+
+    answer_videos(load_fixture("tiktok", "video_list_first"))
+    sync(api, tiktok_account, syncType="full")
+    Post.objects.update(updated_at=NOW - timedelta(days=1))  # time stands still here
+    before = Post.objects.get(platform_post_id="7573412280349654302")
+    edited = copy.deepcopy(load_fixture("tiktok", "video_list_first"))
+    video = edited["data"]["videos"][0]
+    video.update(
+        video_description="Edited",
+        create_time=video["create_time"] - 60,
+        share_url="https://www.tiktok.com/@acmestudio/video/7573412280349654302?v=2",
+        view_count=20000,
+        like_count=1300,
+        comment_count=90,
+        share_count=50,
+    )
+    answer_videos(edited)
+
+    sync(api, tiktok_account, syncType="full")
+
+    after = Post.objects.get(platform_post_id="7573412280349654302")
+    assert (after.pk, after.created_at, after.page_id) == (
+        before.pk,
+        before.created_at,
+        before.page_id,
+    )
+    assert after.updated_at == NOW
+    assert (after.text, after.url, after.published_at) == (
+        "Edited",
+        video["share_url"],
+        before.published_at - timedelta(seconds=60),
+    )
+    figures = ("likes", "comments", "shares", "views", "reach", "clicks", "engagement")
+    assert [getattr(after, name) for name in figures] == [1300, 90, 50, 20000, 20000, 0, 1440]
+    assert Post.objects.count() == 3
+
+
+def test_the_post_upsert_writes_every_column_of_a_post():
+    sql = " ".join(_UPSERT_POSTS.split())
+    written = sql.split("(", 1)[1].split(")", 1)[0]
+    assert [column.strip() for column in written.split(",")] == [
+        field.column for field in Post._meta.concrete_fields
+    ]
+
+
+def test_a_url_longer_than_the_column_is_cut_and_a_text_of_any_length_kept(
+    api, tiktok_account, platforms
+):
+    answer = copy.deepcopy(load_fixture("tiktok", "video_list_first"))
+    answer["data"]["has_more"] = False
+    answer["data"]["videos"][0].update(
+        share_url="https://www.tiktok.com/" + "a" * 1200, video_description="é" * 5000
+    )
+    platforms.get(USER_INFO, json=load_fixture("tiktok", "user_info_page"))
+    platforms.post(VIDEO_LIST, json=answer)
+
+    sync(api, tiktok_account, syncType="full")
+
+    post = Post.objects.get(platform_post_id="7573412280349654302")
+    assert post.url == ("https://www.tiktok.com/" + "a" * 1200)[:1000]
+    assert post.text == "é" * 5000
 
 
 @pytest.mark.parametrize(
