@@ -30,7 +30,7 @@ from accounts.services import (
 from analytics.models import SyncRun, SyncStatus
 from vchata_social.errors import ApplicationError, NotFound
 from vchata_social.ids import new_prefixed_id
-from vchata_social.outages import BROKER_UNREACHABLE_ERRORS
+from vchata_social.outages import BROKER_UNREACHABLE_ERRORS, DATABASE_UNREACHABLE_ERRORS
 from vchata_social.transactions import on_commit_robust
 from webhooks.models import (
     Delivery,
@@ -331,22 +331,52 @@ def _store_receipt(
 ) -> str | None:
     """Store the delivery in one statement; its receipt's id, or None when nothing was
     stored (no such connected account, or the event was stored before)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _STORE_RECEIPT,
-            {
-                "id": WebhookReceipt._meta.pk.get_default(),
-                "event_key": key,
-                "payload": body.decode("utf-8", errors="replace"),
-                "content_type": headers.get("Content-Type", "")[:255],
-                "status": ReceiptStatus.RECEIVED,
-                "now": timezone.now(),
-                "account_id": account_id,
-                "platform": platform,
-            },
-        )
-        row = cursor.fetchone()
+    row = _first_row_reconnecting(
+        _STORE_RECEIPT,
+        {
+            "id": WebhookReceipt._meta.pk.get_default(),
+            "event_key": key,
+            "payload": body.decode("utf-8", errors="replace"),
+            "content_type": headers.get("Content-Type", "")[:255],
+            "status": ReceiptStatus.RECEIVED,
+            "now": timezone.now(),
+            "account_id": account_id,
+            "platform": platform,
+        },
+    )
     return row[0] if row else None
+
+
+def _first_row_reconnecting(sql: str, params: Mapping[str, object]) -> tuple | None:
+    """The first row of one statement that may be sent twice, run in autocommit.
+
+    Before a request's first query Django checks a reused connection with a round trip of its
+    own (CONN_HEALTH_CHECKS), which costs a delivery as much as storing it. Here the statement
+    is the check: when the connection proves lost under it, a new one is opened and the
+    statement sent once more. (Were it lost after the commit, before the answer came back, the
+    second send finds the event stored: "already received", and the schedule's requeue
+    processes the receipt.)"""
+    reused = connection.connection is not None and not connection.in_atomic_block
+    if reused:
+        connection.health_check_done = True
+    try:
+        return _first_row(sql, params)
+    except DATABASE_UNREACHABLE_ERRORS:
+        if not reused or not _connection_lost():
+            raise
+    connection.close()
+    return _first_row(sql, params)
+
+
+def _first_row(sql: str, params: Mapping[str, object]) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _connection_lost() -> bool:
+    driver_connection = connection.connection
+    return driver_connection is None or driver_connection.closed or driver_connection.broken
 
 
 # Set while a drain of waiting receipts is queued: the receipts stored meanwhile are its.

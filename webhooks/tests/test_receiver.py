@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from django.core.cache import cache
-from django.db import close_old_connections, connection
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections
 from django.test import Client
 from kombu.exceptions import OperationalError
 
@@ -466,3 +466,57 @@ def test_a_committed_delivery_whose_queueing_breaks_is_answered_and_the_error_lo
     [record] = [r for r in caplog.records if "on_commit()" in r.getMessage()]
     assert "_enqueue_processing" in record.getMessage()
     assert "the cache broke" in record.getMessage()
+
+
+def another_event(n: int) -> dict:
+    return {**PAGE_EVENT, "entry": [{**PAGE_EVENT["entry"][0], "time": 1763560000 + n}]}
+
+
+def terminate_backend(pid: int) -> None:
+    """Drop a connection from the server's side, as a restart or an idle timeout does."""
+
+    def terminate():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=terminate)
+    thread.start()
+    thread.join()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_makes_no_health_check_of_its_own_on_a_reused_connection(
+    account_factory, platform_settings, monkeypatch
+):
+    account = account_factory(platform="FACEBOOK")
+    assert signed(account, another_event(1)).status_code == 200
+    close_old_connections()  # between two requests: the connection is kept for the next one
+    kept = connection.connection
+    checks: list[str] = []
+    monkeypatch.setattr(connections[DEFAULT_DB_ALIAS], "is_usable", lambda: checks.append("x"))
+
+    response = signed(account, another_event(2))
+
+    assert response.json() == {"success": True, "message": "Event received"}
+    assert connection.connection is kept
+    assert checks == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_on_a_connection_the_server_dropped_is_stored_through_a_new_one(
+    account_factory, platform_settings
+):
+    account = account_factory(platform="FACEBOOK")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [pid] = cursor.fetchone()
+    close_old_connections()
+    terminate_backend(pid)
+
+    response = signed(account, another_event(3))
+
+    assert response.json() == {"success": True, "message": "Event received"}
+    assert WebhookReceipt.objects.filter(social_account=account).count() == 1
