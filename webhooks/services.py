@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import orjson
 import requests
 from django.conf import settings
 from django.core.cache import cache
@@ -57,6 +58,7 @@ from webhooks.platform_subscriptions import (
 )
 from webhooks.platforms import get_webhook_platform
 from webhooks.platforms.base import EventKind, ParsedEvent, WebhookSecrets
+from webhooks.receipt_batches import ReceiptBatches, ReceiptRow
 
 RECEIVER_NOT_FOUND = "Webhook endpoint not found"
 VERIFY_TOKEN_BYTES = 24
@@ -298,80 +300,88 @@ def webhook_event_receive(
         WebhookRejection.objects.create(social_account=account, reason="signature_invalid")
         raise SignatureInvalid()
     key = checks.event_key(body) or "sha256:" + hashlib.sha256(body).hexdigest()
-    stored_id = _store_receipt(platform, account_id, key, body, headers)
-    if stored_id is not None:
-        # Robust: the platform gets its 200 even if the queue cannot be reached now; a
-        # receipt left RECEIVED is picked up again by the schedule.
-        on_commit_robust(_enqueue_processing, stored_id)
-        return Receipt(receipt_id=stored_id, stored_now=True)
+    receipt_id = WebhookReceipt._meta.pk.get_default()
+    row = (
+        receipt_id,
+        account_id,
+        platform,
+        key,
+        body.decode("utf-8", errors="replace"),
+        headers.get("Content-Type", "")[:255],
+    )
+    if _RECEIPT_BATCHES.store(row):
+        return Receipt(receipt_id=receipt_id, stored_now=True)
     account = account or _receiving_account(platform, account_id)
     # Delivered again (platforms deliver at least once): the first one stands.
     stored = WebhookReceipt.objects.filter(social_account=account, event_key=key)
     return Receipt(receipt_id=stored.values_list("pk", flat=True).get(), stored_now=False)
 
 
-# The receipt, inserted only for a connected account of the platform and only if its event is
-# not stored yet; its id comes back when it was stored now.
-_STORE_RECEIPT = """
+# Receipts, each inserted only for a connected account of its platform and only if its event
+# is not stored yet; the ids of those stored now come back. Rows come as one JSON array:
+# [id, account id, platform, event key, payload, content type].
+_STORE_RECEIPTS = """
     INSERT INTO webhooks_webhookreceipt (
         id, social_account_id, platform, event_key, payload, content_type, status, attempts,
         error, received_at)
-    SELECT %(id)s, account.id, account.platform, %(event_key)s, %(payload)s, %(content_type)s,
-        %(status)s, 0, '', %(now)s
-    FROM accounts_socialaccount AS account
-    WHERE account.id = %(account_id)s AND account.platform = %(platform)s
+    SELECT incoming->>0, account.id, account.platform, incoming->>3, incoming->>4,
+        incoming->>5, %(status)s, 0, '', %(now)s
+    FROM jsonb_array_elements(%(rows)s::jsonb) AS incoming
+    JOIN accounts_socialaccount AS account
+        ON account.id = incoming->>1 AND account.platform = incoming->>2
         AND account.disconnected_at IS NULL
     ON CONFLICT (social_account_id, event_key) DO NOTHING
     RETURNING id
 """
 
 
-def _store_receipt(
-    platform: str, account_id: str, key: str, body: bytes, headers: Mapping[str, str]
-) -> str | None:
-    """Store the delivery in one statement; its receipt's id, or None when nothing was
-    stored (no such connected account, or the event was stored before)."""
-    row = _first_row_reconnecting(
-        _STORE_RECEIPT,
+def _store_receipts(rows: list[ReceiptRow]) -> set[str]:
+    """Store deliveries in one statement and have those stored now processed once it
+    commits; the ids of those stored now."""
+    stored = _rows_reconnecting(
+        _STORE_RECEIPTS,
         {
-            "id": WebhookReceipt._meta.pk.get_default(),
-            "event_key": key,
-            "payload": body.decode("utf-8", errors="replace"),
-            "content_type": headers.get("Content-Type", "")[:255],
+            "rows": orjson.dumps(rows).decode(),
             "status": ReceiptStatus.RECEIVED,
             "now": timezone.now(),
-            "account_id": account_id,
-            "platform": platform,
         },
     )
-    return row[0] if row else None
+    stored_ids = {receipt_id for (receipt_id,) in stored}
+    if stored_ids:
+        # Robust: the platform gets its 200 even if the queue cannot be reached now; a
+        # receipt left RECEIVED is picked up again by the schedule.
+        on_commit_robust(_enqueue_processing, sorted(stored_ids))
+    return stored_ids
 
 
-def _first_row_reconnecting(sql: str, params: Mapping[str, object]) -> tuple | None:
-    """The first row of one statement that may be sent twice, run in autocommit.
+_RECEIPT_BATCHES = ReceiptBatches(_store_receipts)
+
+
+def _rows_reconnecting(sql: str, params: Mapping[str, object]) -> list[tuple]:
+    """The rows of one statement that may be sent twice, run in autocommit.
 
     Before a request's first query Django checks a reused connection with a round trip of its
     own (CONN_HEALTH_CHECKS), which costs a delivery as much as storing it. Here the statement
     is the check: when the connection proves lost under it, a new one is opened and the
     statement sent once more. (Were it lost after the commit, before the answer came back, the
-    second send finds the event stored: "already received", and the schedule's requeue
-    processes the receipt.)"""
+    second send finds the events stored: "already received", and the schedule's requeue
+    processes the receipts.)"""
     reused = connection.connection is not None and not connection.in_atomic_block
     if reused:
         connection.health_check_done = True
     try:
-        return _first_row(sql, params)
+        return _rows(sql, params)
     except DATABASE_UNREACHABLE_ERRORS:
         if not reused or not _connection_lost():
             raise
     connection.close()
-    return _first_row(sql, params)
+    return _rows(sql, params)
 
 
-def _first_row(sql: str, params: Mapping[str, object]) -> tuple | None:
+def _rows(sql: str, params: Mapping[str, object]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        return cursor.fetchall()
 
 
 def _connection_lost() -> bool:
@@ -386,16 +396,21 @@ DRAIN_PENDING_KEY = "webhooks:receipt-drain-pending"
 DRAIN_PENDING_SECONDS = 60
 
 
-def _enqueue_processing(receipt_id: str) -> None:
-    """Have the committed receipt processed. One task drains every receipt waiting, so a
-    burst of deliveries costs one queued task and each delivery one Redis command: a drain
-    is queued only when none is pending already. With Redis unreachable the receipt stays
-    RECEIVED, and the schedule queues it again."""
+def _enqueue_processing(receipt_ids: list[str]) -> None:
+    """Have the committed receipts processed. One task drains every receipt waiting, so a
+    burst of deliveries costs one queued task and each batch of them one Redis command: a
+    drain is queued only when none is pending already. With Redis unreachable the receipts
+    stay RECEIVED, and the schedule queues them again."""
     try:
-        if cache.add(DRAIN_PENDING_KEY, receipt_id, timeout=DRAIN_PENDING_SECONDS):
+        if cache.add(DRAIN_PENDING_KEY, receipt_ids[0], timeout=DRAIN_PENDING_SECONDS):
             _queue_drain()
     except BROKER_UNREACHABLE_ERRORS as error:
-        logger.warning("Receipt %s not queued: %s", receipt_id, type(error).__name__)
+        logger.warning(
+            "%d receipt(s) not queued, %s first: %s",
+            len(receipt_ids),
+            receipt_ids[0],
+            type(error).__name__,
+        )
 
 
 def _queue_drain() -> None:
@@ -560,8 +575,8 @@ def webhook_receipts_retry(*, receipt_ids: list[str]) -> int:
     WebhookReceipt.objects.filter(pk__in=retried).update(
         status=ReceiptStatus.RECEIVED, attempts=0, error=""
     )
-    for receipt_id in retried:
-        on_commit_robust(_enqueue_processing, receipt_id)
+    if retried:
+        on_commit_robust(_enqueue_processing, retried)
     return len(retried)
 
 

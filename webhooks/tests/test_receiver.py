@@ -316,10 +316,11 @@ def test_a_thousand_concurrent_deliveries_are_stored_exactly_once(
     account_factory, platform_settings, monkeypatch
 ):
     account = account_factory(platform="FACEBOOK")
-    # Processing is another test's matter; here each stored receipt must be queued once.
-    # (Celery's eager mode is no place for concurrent tasks: it keeps a process-wide flag.)
+    # Processing is another test's matter; here each stored receipt must be queued once, in
+    # the batch it was stored with. (Celery's eager mode is no place for concurrent tasks: it
+    # keeps a process-wide flag.)
     queued: list[str] = []
-    monkeypatch.setattr(services, "_enqueue_processing", queued.append)
+    monkeypatch.setattr(services, "_enqueue_processing", queued.extend)
     distinct = [
         {**PAGE_EVENT, "entry": [{**PAGE_EVENT["entry"][0], "time": 1763550000 + n}]}
         for n in range(250)
