@@ -33,10 +33,16 @@ class _Pending:
 
 
 class ReceiptBatches:
-    """`write` stores a list of rows in one statement and returns the ids it stored."""
+    """`write` stores a list of rows in one statement and returns the ids it stored;
+    `stored` is told of those ids once the deliveries waiting for them are let go."""
 
-    def __init__(self, write: Callable[[list[ReceiptRow]], set[str]]) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[ReceiptRow]], set[str]],
+        stored: Callable[[set[str]], None],
+    ) -> None:
         self._write = write
+        self._stored = stored
         self._changed = threading.Condition()
         self._waiting: list[_Pending] = []
         self._writing = False
@@ -55,7 +61,10 @@ class ReceiptBatches:
         if leads:
             self._write_batch(batch)
         if pending.stored is None:
-            return row[0] in self._write([row])
+            stored_ids = self._write([row])
+            if stored_ids:
+                self._stored(stored_ids)
+            return row[0] in stored_ids
         return pending.stored
 
     def _write_batch(self, batch: list[_Pending]) -> None:
@@ -75,3 +84,5 @@ class ReceiptBatches:
                     pending.done = True
                 self._writing = False
                 self._changed.notify_all()
+        if stored_ids:
+            self._stored(stored_ids)

@@ -336,8 +336,7 @@ _STORE_RECEIPTS = """
 
 
 def _store_receipts(rows: list[ReceiptRow]) -> set[str]:
-    """Store deliveries in one statement and have those stored now processed once it
-    commits; the ids of those stored now."""
+    """Store deliveries in one statement; the ids of those stored now."""
     stored = _rows_reconnecting(
         _STORE_RECEIPTS,
         {
@@ -346,15 +345,17 @@ def _store_receipts(rows: list[ReceiptRow]) -> set[str]:
             "now": timezone.now(),
         },
     )
-    stored_ids = {receipt_id for (receipt_id,) in stored}
-    if stored_ids:
-        # Robust: the platform gets its 200 even if the queue cannot be reached now; a
-        # receipt left RECEIVED is picked up again by the schedule.
-        on_commit_robust(_enqueue_processing, sorted(stored_ids))
-    return stored_ids
+    return {receipt_id for (receipt_id,) in stored}
 
 
-_RECEIPT_BATCHES = ReceiptBatches(_store_receipts)
+def _process_when_committed(receipt_ids: set[str]) -> None:
+    # Robust: the platform gets its 200 even if the queue cannot be reached now; a receipt
+    # left RECEIVED is picked up again by the schedule.
+    on_commit_robust(_enqueue_processing, sorted(receipt_ids))
+
+
+# The Redis command that asks for a drain is sent after the batch's deliveries are let go.
+_RECEIPT_BATCHES = ReceiptBatches(_store_receipts, _process_when_committed)
 
 
 def _rows_reconnecting(sql: str, params: Mapping[str, object]) -> list[tuple]:

@@ -71,7 +71,9 @@ def test_deliveries_arriving_during_a_write_are_stored_together_by_the_next(
     writes = GatedWrites(services._store_receipts)
     rows = [row(account, n) for n in range(5)]
 
-    outcomes = store_in_threads(ReceiptBatches(writes), writes, rows)
+    outcomes = store_in_threads(
+        ReceiptBatches(writes, services._process_when_committed), writes, rows
+    )
 
     assert outcomes == {one[0]: True for one in rows}
     assert writes.batches[0] == [rows[0][0]]
@@ -91,7 +93,9 @@ def test_a_batch_the_database_refuses_is_stored_one_delivery_at_a_time(
     refused = row(account, 3, payload="\x00")
     rows = [row(account, 0), row(account, 1), row(account, 2), refused]
 
-    outcomes = store_in_threads(ReceiptBatches(writes), writes, rows)
+    outcomes = store_in_threads(
+        ReceiptBatches(writes, services._process_when_committed), writes, rows
+    )
 
     assert [outcomes[one[0]] for one in rows[:3]] == [True, True, True]
     assert isinstance(outcomes[refused[0]], DataError)
@@ -104,7 +108,7 @@ def test_a_delivery_is_not_answered_before_its_batch_is_written(account_factory,
     monkeypatch.setattr(services, "_enqueue_processing", lambda ids: None)
     account = account_factory(platform="FACEBOOK")
     writes = GatedWrites(services._store_receipts)
-    batches = ReceiptBatches(writes)
+    batches = ReceiptBatches(writes, services._process_when_committed)
     answered = threading.Event()
 
     def store():
