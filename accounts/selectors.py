@@ -23,6 +23,7 @@ from accounts.models import (
     SocialAccount,
 )
 from accounts.platforms import get_client
+from vchata_social.db import rows_reconnecting
 from vchata_social.errors import NotFound
 
 
@@ -203,20 +204,18 @@ _ACCOUNTS_VERSION = (
 
 def membership_access(*, user_id: int, organization_id: str) -> OrganizationAccess | None:
     """The access of an active user to the organization, or None when they have none; in one
-    small query whose SQL is never compiled again."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT membership.role, ({_ACCOUNTS_VERSION}) "  # noqa: S608 - constant SQL
-            "FROM accounts_membership membership "
-            "JOIN auth_user ON auth_user.id = membership.user_id "
-            "WHERE membership.user_id = %s AND membership.organization_id = %s "
-            "AND auth_user.is_active",
-            [user_id, organization_id],
-        )
-        found = cursor.fetchone()
-    if found is None:
+    small query whose SQL is never compiled again, sent without a health check before it."""
+    found = rows_reconnecting(
+        f"SELECT membership.role, ({_ACCOUNTS_VERSION}) "  # noqa: S608 - constant SQL
+        "FROM accounts_membership membership "
+        "JOIN auth_user ON auth_user.id = membership.user_id "
+        "WHERE membership.user_id = %s AND membership.organization_id = %s "
+        "AND auth_user.is_active",
+        [user_id, organization_id],
+    )
+    if not found:
         return None
-    role, accounts_version = found
+    [(role, accounts_version)] = found
     return OrganizationAccess(user_id, organization_id, role, accounts_version)
 
 

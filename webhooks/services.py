@@ -29,9 +29,10 @@ from accounts.services import (
     usable_account,
 )
 from analytics.models import SyncRun, SyncStatus
+from vchata_social.db import rows_reconnecting
 from vchata_social.errors import ApplicationError, NotFound
 from vchata_social.ids import new_prefixed_id
-from vchata_social.outages import BROKER_UNREACHABLE_ERRORS, DATABASE_UNREACHABLE_ERRORS
+from vchata_social.outages import BROKER_UNREACHABLE_ERRORS
 from vchata_social.transactions import on_commit_robust
 from webhooks.models import (
     Delivery,
@@ -336,8 +337,11 @@ _STORE_RECEIPTS = """
 
 
 def _store_receipts(rows: list[ReceiptRow]) -> set[str]:
-    """Store deliveries in one statement; the ids of those stored now."""
-    stored = _rows_reconnecting(
+    """Store deliveries in one statement; the ids of those stored now. Sent twice when the
+    connection is lost under it: were it lost after the commit, before the answer came back,
+    the second send finds the events stored ("already received"), and the schedule's requeue
+    processes the receipts."""
+    stored = rows_reconnecting(
         _STORE_RECEIPTS,
         {
             "rows": orjson.dumps(rows).decode(),
@@ -356,38 +360,6 @@ def _process_when_committed(receipt_ids: set[str]) -> None:
 
 # The Redis command that asks for a drain is sent after the batch's deliveries are let go.
 _RECEIPT_BATCHES = ReceiptBatches(_store_receipts, _process_when_committed)
-
-
-def _rows_reconnecting(sql: str, params: Mapping[str, object]) -> list[tuple]:
-    """The rows of one statement that may be sent twice, run in autocommit.
-
-    Before a request's first query Django checks a reused connection with a round trip of its
-    own (CONN_HEALTH_CHECKS), which costs a delivery as much as storing it. Here the statement
-    is the check: when the connection proves lost under it, a new one is opened and the
-    statement sent once more. (Were it lost after the commit, before the answer came back, the
-    second send finds the events stored: "already received", and the schedule's requeue
-    processes the receipts.)"""
-    reused = connection.connection is not None and not connection.in_atomic_block
-    if reused:
-        connection.health_check_done = True
-    try:
-        return _rows(sql, params)
-    except DATABASE_UNREACHABLE_ERRORS:
-        if not reused or not _connection_lost():
-            raise
-    connection.close()
-    return _rows(sql, params)
-
-
-def _rows(sql: str, params: Mapping[str, object]) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _connection_lost() -> bool:
-    driver_connection = connection.connection
-    return driver_connection is None or driver_connection.closed or driver_connection.broken
 
 
 # Set while a drain of waiting receipts is queued: the receipts stored meanwhile are its.

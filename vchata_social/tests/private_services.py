@@ -137,3 +137,21 @@ def forget_broker_connections() -> None:
     its tasks go to the broker now configured. Nothing is closed: kombu shares the pools."""
     app._pool = None
     app.amqp._producer_pool = None
+
+
+def terminate_backend(pid: int) -> None:
+    """Drop one PostgreSQL connection from the server's side, as a restart or an idle timeout
+    does, from another thread's connection: no other test's is touched."""
+
+    def terminate():
+        from django.db import connection
+
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=terminate)
+    thread.start()
+    thread.join()

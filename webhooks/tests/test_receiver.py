@@ -15,6 +15,7 @@ from kombu.exceptions import OperationalError
 from accounts.models import AuditLog
 from accounts.platforms.tests.support import client_secret
 from accounts.tests.clients import change_url, client_for
+from vchata_social.tests.private_services import terminate_backend
 from webhooks import services, tasks
 from webhooks.models import SocialEvent, WebhookReceipt, WebhookRejection, WebhookSubscription
 
@@ -471,21 +472,6 @@ def test_a_committed_delivery_whose_queueing_breaks_is_answered_and_the_error_lo
 
 def another_event(n: int) -> dict:
     return {**PAGE_EVENT, "entry": [{**PAGE_EVENT["entry"][0], "time": 1763560000 + n}]}
-
-
-def terminate_backend(pid: int) -> None:
-    """Drop a connection from the server's side, as a restart or an idle timeout does."""
-
-    def terminate():
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=terminate)
-    thread.start()
-    thread.join()
 
 
 @pytest.mark.django_db(transaction=True)
