@@ -6,7 +6,7 @@ PORT ?= 8000
 # Extra pytest arguments, e.g. PYTEST_ARGS=--create-db to rebuild a test database left by other code.
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev run test lint bench worker beat clean
+.PHONY: install install-dev browser run test lint bench worker beat clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,18 @@ run: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## The whole suite, against PostgreSQL and Redis (local defaults, or DATABASE_URL / REDIS_URL).
-test: install-dev
+## Debian's chromium and chromium-driver for the browser tests, installed when missing.
+browser:
+	.ci/install-browser
+
+## The whole suite, against PostgreSQL and Redis (local defaults, or DATABASE_URL / REDIS_URL),
+## the browser tests included.
+test: install-dev browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The README's screenshots, taken again by the browser tests into docs/screenshots/.
+screenshots: install-dev browser
+	BROWSER_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -m browser -p no:randomly $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -48,4 +57,4 @@ beat: install
 	$(BIN)/celery -A vchata_social beat --loglevel INFO
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache artifacts

@@ -148,8 +148,9 @@ class SocialAccountDetailApi(APIView):
         summary="Disconnect a social account (its tokens are erased)",
     )
     def delete(self, request, account_id: str):
-        account = self.get_account(request, account_id)
-        services.social_account_disconnect(account=account, actor=actor_of(request))
+        services.social_account_disconnect(
+            organization=request.auth.organization, account_id=account_id, actor=actor_of(request)
+        )
         return envelope("Social account disconnected successfully")
 
 

@@ -25,9 +25,35 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Superusers hold it implicitly; other staff without it see only the organizations
+        # chosen for them (StaffOrganizationAccess).
+        permissions = [("view_all_organizations", "Can see every organization in the admin")]
 
     def __str__(self) -> str:
         return self.name
+
+
+class StaffOrganizationAccess(models.Model):
+    """An organization a staff member without `view_all_organizations` may see in the admin."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_organizations"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="staff_access"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="staff_access_unique_user_organization"
+            )
+        ]
+        verbose_name = "organization shown to this staff member"
+        verbose_name_plural = "organizations shown to this staff member"
+
+    def __str__(self) -> str:
+        return f"{self.organization} for {self.user}"
 
 
 class Role(models.TextChoices):
@@ -256,3 +282,22 @@ class OAuthState(models.Model):
 
     def __repr__(self) -> str:
         return f"<OAuthState {self.pk} {self.platform}>"
+
+
+class ScheduledTaskRun(models.Model):
+    """The last run of one task of the beat schedule, written by the worker that ran it
+    (accounts.schedule), so that staff see whether the schedule is alive."""
+
+    task_name = models.CharField(max_length=200, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    # The Celery state the last finished run ended in: SUCCESS, FAILURE, RETRY…
+    last_state = models.CharField(max_length=16, blank=True)
+    # The exception class of a failed run, never its message (which could quote a token).
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["task_name"]
+
+    def __str__(self) -> str:
+        return self.task_name

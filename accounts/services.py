@@ -17,6 +17,7 @@ from accounts.models import (
     Membership,
     Organization,
     Role,
+    ScheduledTaskRun,
     SocialAccount,
     SocialAccountQuerySet,
     SocialPage,
@@ -156,16 +157,28 @@ def social_account_update(*, account: SocialAccount, actor: Actor, changes: dict
 
 
 @transaction.atomic
-def social_account_disconnect(*, account: SocialAccount, actor: Actor) -> None:
+def social_account_disconnect(
+    *, organization: Organization | None, account_id: str, actor: Actor
+) -> SocialAccount:
     """Keeps the row for history and the audit trail, but wipes its tokens at once:
-    a disconnected account must hold no credential."""
+    a disconnected account must hold no credential.
+
+    The row lock makes a second disconnect that raced this one wait, then find the account
+    disconnected: NotFound, and one audit entry only. `organization` is the caller's tenant;
+    None only for the admin, which works across organizations."""
+    account = _connected_account(
+        SocialAccount.objects.without_secrets().select_for_update(),
+        organization=organization,
+        account_id=account_id,
+    )
+    now = timezone.now()
     SocialAccount.objects.filter(pk=account.pk).update(
-        disconnected_at=timezone.now(),
+        disconnected_at=now,
         is_active=False,
         access_token="",
         refresh_token=None,
         token_expires_at=None,
-        updated_at=timezone.now(),
+        updated_at=now,
     )
     audit_log_record(
         organization_id=account.organization_id,
@@ -173,6 +186,7 @@ def social_account_disconnect(*, account: SocialAccount, actor: Actor) -> None:
         action="social_account.disconnect",
         target=account,
     )
+    return account
 
 
 # --- Tokens -------------------------------------------------------------------------------
@@ -477,4 +491,30 @@ def social_page_store(*, account: SocialAccount, pages: list[PlatformPage]) -> l
         SocialPage.objects.filter(social_account=account, is_active=True).order_by(
             "created_at", "id"
         )
+    )
+
+
+# --- The schedule ----------------------------------------------------------------------------
+
+
+def scheduled_task_run_started(*, task_name: str) -> None:
+    run = ScheduledTaskRun(task_name=task_name, last_started_at=timezone.now())
+    _scheduled_task_run_store(run, fields=["last_started_at"])
+
+
+def scheduled_task_run_finished(*, task_name: str, state: str, error: str = "") -> None:
+    run = ScheduledTaskRun(
+        task_name=task_name,
+        last_finished_at=timezone.now(),
+        last_state=state[:16],
+        last_error=error[:200],
+    )
+    _scheduled_task_run_store(run, fields=["last_finished_at", "last_state", "last_error"])
+
+
+def _scheduled_task_run_store(run: ScheduledTaskRun, *, fields: list[str]) -> None:
+    """One upsert of `fields` only: a run's start never erases the last finish (nor its
+    state), which the dashboard still shows while the new run goes on."""
+    ScheduledTaskRun.objects.bulk_create(
+        [run], update_conflicts=True, unique_fields=["task_name"], update_fields=fields
     )

@@ -7,14 +7,16 @@ never from the platform, in a fixed number of queries whatever the range or the 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import Exact
 
 from accounts.models import AccountStatus, AuditLog, Organization, SocialAccount
 from accounts.oauth import CONNECT_FAILED
 from accounts.platforms.base import each_day
+from accounts.selectors import AttentionReason
 from analytics.models import DailyMetric, Post, SyncRun, SyncStatus
 from vchata_social.errors import NotFound
 
@@ -51,6 +53,14 @@ class TrendDay:
     followers: int | None
     engagement: int
     reach: int
+
+
+@dataclass(frozen=True)
+class HistoryDay:
+    day: date
+    followers: int | None
+    engagement: int | None
+    reach: int | None
 
 
 @dataclass(frozen=True)
@@ -131,24 +141,40 @@ def _last_followers(account: SocialAccount, *, before: date) -> int | None:
 
 
 def _trends(period: DateRange, rows: list[dict], followers_before: int | None) -> list[TrendDay]:
-    """One row a day. A day without a follower figure carries the last one known; a day
-    without history had no engagement or reach that we know of."""
+    """One row a day; a day without history had no engagement or reach that we know of."""
+    return [
+        TrendDay(
+            date=day.day,
+            followers=day.followers,
+            engagement=day.engagement or 0,
+            reach=day.reach or 0,
+        )
+        for day in _history_days(period, rows, followers_before)
+    ]
+
+
+def _history_days(
+    period: DateRange, rows: list[dict], followers_before: int | None
+) -> list[HistoryDay]:
+    """One entry a day of `period`. A day without a follower figure carries the last one known
+    (a total lasts until it changes); engagement and reach stay None on a day without a
+    history row: no sync covered that day, which is not the same as a day with none."""
     by_day = {row["day"]: row for row in rows}
     followers = followers_before
-    trends = []
+    days = []
     for day in period.each_day():
         row = by_day.get(day, {})
         if row.get("followers") is not None:
             followers = row["followers"]
-        trends.append(
-            TrendDay(
-                date=day,
+        days.append(
+            HistoryDay(
+                day=day,
                 followers=followers,
-                engagement=row.get("engagement", 0),
-                reach=row.get("reach", 0),
+                engagement=row.get("engagement"),
+                reach=row.get("reach"),
             )
         )
-    return trends
+    return days
 
 
 def _end_followers(account: SocialAccount, trends: list[TrendDay]) -> int:
@@ -190,6 +216,13 @@ def _growth(current: int, previous: int) -> float | None:
     if not previous:
         return None
     return round((current - previous) / previous * 100, RATE_DECIMALS)
+
+
+def account_daily_history(*, account: SocialAccount, period: DateRange) -> list[HistoryDay]:
+    """The account's stored history, one entry a day of `period`, in two queries whatever its
+    length (see _history_days)."""
+    rows = _daily_history(account, period)
+    return _history_days(period, rows, _last_followers(account, before=period.start))
 
 
 def sync_run_get(*, organization: Organization, account_id: str, sync_id: str) -> SyncRun:
@@ -319,3 +352,85 @@ def social_accounts_to_sync_by_platform() -> dict[str, list[str]]:
     for platform, account_id in rows:
         grouped[platform].append(account_id)
     return dict(grouped)
+
+
+# --- Staff dashboard --------------------------------------------------------------------------
+
+
+def last_sync_status() -> Subquery:
+    """The status of an account's latest sync run, for filtering accounts (by their pk)."""
+    latest = SyncRun.objects.filter(social_account=OuterRef("pk")).order_by("-started_at")
+    return Subquery(latest.values("status")[:1])
+
+
+LAST_SYNC_FAILED = AttentionReason(
+    "last_sync_failed",
+    "Last sync failed",
+    lambda now: Q(Exact(last_sync_status(), SyncStatus.FAILED)),
+)
+
+
+@dataclass(frozen=True)
+class Rate:
+    succeeded: int
+    attempted: int
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.succeeded, self.attempted)
+
+
+@dataclass(frozen=True)
+class SuccessRate:
+    name: str
+    last_day: Rate
+    last_week: Rate
+
+
+DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
+
+
+def success_rates(*, accounts: QuerySet[SocialAccount], now: datetime) -> list[SuccessRate]:
+    """Token refreshes and syncs of `accounts` that succeeded, over the last 24 hours and the
+    last 7 days: two queries. A refresh counts as failed as in organization_metrics; a sync
+    still running counts for neither."""
+    return [_refresh_rate(accounts, now), _sync_rate(accounts, now)]
+
+
+def _rate_counts(rows: QuerySet, moment: str, succeeded: Q, failed: Q, now: datetime) -> dict:
+    def counted(condition: Q, since: datetime) -> models.Count:
+        return models.Count("pk", filter=condition & Q(**{f"{moment}__gte": since}))
+
+    return rows.filter(**{f"{moment}__gte": now - WEEK}).aggregate(
+        day_succeeded=counted(succeeded, now - DAY),
+        day_failed=counted(failed, now - DAY),
+        week_succeeded=counted(succeeded, now - WEEK),
+        week_failed=counted(failed, now - WEEK),
+    )
+
+
+def _success_rate(name: str, counts: dict) -> SuccessRate:
+    return SuccessRate(
+        name=name,
+        last_day=Rate(counts["day_succeeded"], counts["day_succeeded"] + counts["day_failed"]),
+        last_week=Rate(counts["week_succeeded"], counts["week_succeeded"] + counts["week_failed"]),
+    )
+
+
+def _refresh_rate(accounts: QuerySet[SocialAccount], now: datetime) -> SuccessRate:
+    audited = AuditLog.objects.filter(
+        target_type=SocialAccount.__name__, target_id__in=accounts.values("pk")
+    )
+    succeeded = Q(action=REFRESH_SUCCEEDED)
+    failed = Q(action__in=[REFRESH_FAILED, REAUTH_REQUIRED])
+    return _success_rate(
+        "Token refresh", _rate_counts(audited, "created_at", succeeded, failed, now)
+    )
+
+
+def _sync_rate(accounts: QuerySet[SocialAccount], now: datetime) -> SuccessRate:
+    runs = SyncRun.objects.filter(social_account__in=accounts)
+    succeeded = Q(status=SyncStatus.SUCCEEDED)
+    failed = Q(status=SyncStatus.FAILED)
+    return _success_rate("Sync", _rate_counts(runs, "started_at", succeeded, failed, now))

@@ -11,6 +11,7 @@ import logging
 import math
 from http import HTTPStatus
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
@@ -22,9 +23,6 @@ from vchata_social.errors import ApplicationError, ServiceUnavailable
 from vchata_social.outages import DATABASE_UNREACHABLE_ERRORS
 
 logger = logging.getLogger(__name__)
-
-# Where urls.py mounts the admin, whose pages are HTML for people, errors included.
-ADMIN_URL_PREFIX = "admin/"
 
 # Fragments that follow the field name: "platform is required".
 _CODE_FRAGMENTS = {
@@ -160,7 +158,8 @@ def _sentence(field: str, detail) -> str:
 
 
 def is_admin_page(request: HttpRequest) -> bool:
-    return request.path_info.startswith(f"/{ADMIN_URL_PREFIX}")
+    """The admin's pages are HTML for people, errors included (urls.py mounts it here)."""
+    return request.path_info.startswith(f"/{settings.ADMIN_URL_PATH}")
 
 
 # Django's error handlers (handler400 … handler500 in urls.py) and CSRF_FAILURE_VIEW.

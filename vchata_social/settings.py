@@ -77,8 +77,24 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The sign-in throttles count attempts per that same address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+
+def _admin_url_path(value: str) -> str:
+    """The admin's path as urls.py mounts it: no leading slash, one trailing slash."""
+    path = value.strip().strip("/")
+    if not path or "//" in path:
+        raise ImproperlyConfigured(
+            f"ADMIN_URL_PATH {value!r} is not a path such as 'admin/' or 'staff-7f3k/'"
+        )
+    return f"{path}/"
+
+
+# Where the admin is served. A path of your own keeps the admin's login page away from the
+# scanners that try /admin/ on every host; it is no substitute for the login throttle.
+ADMIN_URL_PATH = _admin_url_path(env.str("ADMIN_URL_PATH", default="admin/"))
+
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on our own site: a throttled login (vchata_social.admin_site).
+    "vchata_social.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -216,6 +232,9 @@ REST_FRAMEWORK = {
         "auth": env.str("AUTH_THROTTLE_RATE", default="20/min"),
         # Sign-in attempts on one username, whichever addresses they come from.
         "auth_username": env.str("AUTH_USERNAME_THROTTLE_RATE", default="30/hour"),
+        # The admin's login page, per client address (per username it shares "auth_username"
+        # with the API's sign-in: one password, one count, whichever door is knocked on).
+        "admin_login": env.str("ADMIN_LOGIN_THROTTLE_RATE", default="10/min"),
     },
 }
 

@@ -13,6 +13,7 @@ import hashlib
 import logging
 
 from django.core.cache.backends.locmem import LocMemCache
+from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
@@ -29,7 +30,7 @@ PROCESS_LOCAL_COUNTS = LocMemCache("throttle-fallback", {"MAX_ENTRIES": 10_000})
 class ProcessLocalFallbackMixin:
     """Counts in PROCESS_LOCAL_COUNTS whenever the shared cache raises."""
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
+    def allow_request(self, request: Request | HttpRequest, view: APIView) -> bool:
         try:
             return super().allow_request(request, view)
         except CACHE_UNREACHABLE_ERRORS as error:
@@ -44,7 +45,7 @@ class ProcessLocalFallbackMixin:
 class ClientAddressRateThrottle(ProcessLocalFallbackMixin, ScopedRateThrottle):
     """The view's `throttle_scope` rate, per client address as TRUSTED_PROXY_COUNT reads it."""
 
-    def get_ident(self, request: Request) -> str:
+    def get_ident(self, request: Request | HttpRequest) -> str:
         return client_ip(request) or "unknown"
 
 
@@ -55,7 +56,7 @@ class UsernameRateThrottle(ProcessLocalFallbackMixin, SimpleRateThrottle):
 
     scope = "auth_username"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+    def get_cache_key(self, request: Request | HttpRequest, view: APIView) -> str | None:
         username = _submitted_username(request)
         if username is None:
             return None  # nothing to try a password on: the serializer refuses the body
@@ -64,8 +65,25 @@ class UsernameRateThrottle(ProcessLocalFallbackMixin, SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
-def _submitted_username(request: Request) -> str | None:
-    data = request.data
+class _AdminLogin:
+    """What ClientAddressRateThrottle reads of a view, for the admin's login page."""
+
+    throttle_scope = "admin_login"
+
+
+def admin_login_wait(request: HttpRequest) -> float | None:
+    """Counts an admin login attempt; the seconds to wait when past a limit, else None."""
+    throttles = [ClientAddressRateThrottle(), UsernameRateThrottle()]
+    # Every throttle counts the attempt, as DRF's check_throttles does for a view.
+    refused = [each for each in throttles if not each.allow_request(request, _AdminLogin)]
+    if not refused:
+        return None
+    return max(throttle.wait() or 0 for throttle in refused)
+
+
+def _submitted_username(request: Request | HttpRequest) -> str | None:
+    # The API's sign-in sends JSON; the admin's login page sends a form.
+    data = request.data if isinstance(request, Request) else request.POST
     username = data.get("username") if isinstance(data, dict) else None
     if not isinstance(username, str) or not username.strip():
         return None

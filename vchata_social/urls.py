@@ -1,10 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.urls import auth_urlpatterns, social_urlpatterns
 from analytics.urls import social_urlpatterns as analytics_urlpatterns
-from vchata_social.exceptions import ADMIN_URL_PREFIX
 from vchata_social.health import healthz
 from webhooks.urls import receiver_urlpatterns
 from webhooks.urls import social_urlpatterns as webhook_urlpatterns
@@ -18,7 +18,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path(ADMIN_URL_PREFIX, admin.site.urls),
+    path(settings.ADMIN_URL_PATH, admin.site.urls),
 ]
 
 handler400 = "vchata_social.exceptions.bad_request_view"

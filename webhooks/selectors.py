@@ -5,14 +5,16 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Organization
-from accounts.selectors import social_account_get
+from accounts.selectors import AttentionReason, social_account_get
 from analytics.selectors import DateRange
 from vchata_social.errors import ApplicationError
 from webhooks.models import (
+    Delivery,
     DeliveryAttempt,
+    DeliveryStatus,
     NotificationEndpoint,
     ReceiptStatus,
     SocialEvent,
@@ -108,3 +110,22 @@ def webhook_failures(organization: Organization, period: DateRange) -> int:
         .count()
     )
     return refused + failed + undelivered
+
+
+# --- Staff dashboard --------------------------------------------------------------------------
+
+WEBHOOK_DEAD_LETTERS = AttentionReason(
+    "webhook_dead_letters",
+    "Webhook receipts dead-lettered",
+    lambda now: Q(
+        Exists(
+            WebhookReceipt.objects.filter(social_account=OuterRef("pk"), status=ReceiptStatus.DEAD)
+        )
+    ),
+)
+# Sent again by the schedule (RETRYING) or given up on until staff retry them (DEAD).
+FAILING_DELIVERY_STATUSES = (DeliveryStatus.RETRYING, DeliveryStatus.DEAD)
+
+
+def deliveries_failing(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
+    return deliveries.filter(status__in=FAILING_DELIVERY_STATUSES)

@@ -15,8 +15,15 @@ def client_for(membership) -> APIClient:
     return client
 
 
+def admin_url(model, view: str, obj=None) -> str:
+    """An admin page of `model` ("changelist", "add") or of `obj` ("change", "history",
+    "delete"). The admin escapes "_" in ids (org_5f… would read as org and a character), so
+    the id is quoted the way the admin's own links quote it."""
+    meta = model._meta
+    args = [] if obj is None else [quote(obj.pk)]
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
+
+
 def change_url(obj) -> str:
-    """The admin's change page of `obj`. The admin escapes "_" in ids (org_5f… would read
-    as org and a character), so the id is quoted the way the admin's own links quote it."""
-    meta = obj._meta
-    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[quote(obj.pk)])
+    """The admin's change page of `obj`."""
+    return admin_url(type(obj), "change", obj)

@@ -108,7 +108,7 @@ def test_staff_refresh_selected_accounts(staff_client, platforms, account_factor
     )
 
     page = response.content.decode()
-    assert "Refreshed 1 account(s)." in page
+    assert "Token refreshed: 1 account(s)." in page
     assert f"{dead.pk}: The platform rejected".lower() in page.lower()
     good.refresh_from_db()
     dead.refresh_from_db()

@@ -51,7 +51,16 @@ def stop_worker(worker: subprocess.Popen) -> str:
     """Stop the worker; its output, for the assertion message. What it logged must hold no
     secret and no stack trace."""
     worker.terminate()
-    output = worker.communicate(timeout=30)[0].decode()
+    try:
+        output = worker.communicate(timeout=30)[0].decode()
+    except subprocess.TimeoutExpired as stuck:
+        # A task stuck past the warm shutdown: killed, so that no worker outlives its test
+        # and holds the test database.
+        worker.kill()
+        output = worker.communicate()[0].decode()
+        raise AssertionError(
+            f"the worker did not stop within 30 s of SIGTERM:\n{output}"
+        ) from stuck
     assert leaks_in([output], also=stored_secrets()) == [], output
     return output
 

@@ -4,6 +4,7 @@ accounts whose last sync failed."""
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import SocialPage
 from accounts.tests.clients import change_url
@@ -80,7 +81,7 @@ def test_staff_start_a_sync_from_the_account_list(
         ACCOUNTS, {"action": "sync_accounts", "_selected_action": [account.pk]}, follow=True
     )
 
-    assert "Started a sync of 1 account(s)." in response.content.decode()
+    assert "Sync started: 1 account(s)." in response.content.decode()
     run = SyncRun.objects.get(social_account=account)
     assert (run.sync_type, run.status, run.posts_synced) == ("incremental", "SUCCEEDED", 3)
 
@@ -106,3 +107,19 @@ def test_a_sync_started_from_the_admin_with_the_broker_unreachable_shows_why(
     assert "The sync could not be started; try again shortly" in response.content.decode()
     run = SyncRun.objects.get(social_account=account)
     assert (run.status, run.error_status) == (SyncStatus.FAILED, 503)
+
+
+@pytest.mark.django_db
+def test_a_sync_asked_while_one_runs_leaves_it_to_finish_and_says_so(staff_client, account_factory):
+    account = account_factory(platform="TIKTOK")
+    running = SyncRun.objects.create(social_account=account, sync_type="full")
+    SyncRun.objects.filter(pk=running.pk).update(claimed_at=timezone.now())
+
+    response = staff_client.post(
+        ACCOUNTS, {"action": "sync_accounts", "_selected_action": [account.pk]}, follow=True
+    )
+
+    assert [str(notice) for notice in response.context["messages"]] == [
+        "A sync was already running, left to finish: 1 account(s)."
+    ]
+    assert SyncRun.objects.filter(social_account=account).count() == 1

@@ -9,7 +9,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.platforms.tests.support import load_fixture
-from accounts.tests.factories import TEST_PASSWORD
+from accounts.tests.factories import TEST_PASSWORD, UserFactory
 from analytics.models import SyncRun, SyncStatus
 from analytics.services import NOT_QUEUED
 from vchata_social.tests.private_services import forget_broker_connections, private_redis
@@ -106,3 +106,22 @@ def test_with_redis_stopped_sign_in_is_still_throttled_in_each_process(own_redis
 
     assert throttled.status_code == 429
     assert int(throttled["Retry-After"]) > 0
+
+
+ADMIN_LOGIN_LIMIT = 10  # ADMIN_LOGIN_THROTTLE_RATE's default
+
+
+@pytest.mark.django_db
+def test_with_redis_stopped_the_admin_login_works_and_is_still_throttled(own_redis, leak_watch):
+    staff = UserFactory(username="operator", is_staff=True)
+    own_redis.stop()
+    signed_in = Client().post(
+        "/admin/login/", {"username": staff.username, "password": TEST_PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    for attempt in range(ADMIN_LOGIN_LIMIT - 1):
+        response = Client().post("/admin/login/", {"username": f"user-{attempt}", "password": "x"})
+        assert response.status_code == 200
+    throttled = Client().post("/admin/login/", {"username": "user-last", "password": "x"})
+    assert throttled.status_code == 429
+    assert "Too many sign-in attempts" in throttled.content.decode()

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_social_page'),
+        ('accounts', '0006_staff_organization_access'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
