@@ -67,7 +67,7 @@ def _update(organization, accounts):
 
 
 def _disconnect(organization, accounts):
-    social_account_disconnect(account=accounts[0], actor=SYSTEM)
+    social_account_disconnect(organization=organization, account_id=accounts[0].pk, actor=SYSTEM)
 
 
 def _status_change(organization, accounts):
