@@ -33,8 +33,16 @@ def row(account, n: int, payload: str = "{}") -> tuple:
     return (f"rcpt_batchtest{n:04d}", account.pk, "FACEBOOK", f"event-{n}", payload, "")
 
 
-def store_in_threads(batches: ReceiptBatches, writes: GatedWrites, rows: list[tuple]) -> dict:
+@pytest.fixture
+def writes(monkeypatch) -> GatedWrites:
+    """The receipts' own writes, gated; their processing is another test's matter."""
+    monkeypatch.setattr(services, "_enqueue_processing", lambda ids: None)
+    return GatedWrites(services._store_receipts)
+
+
+def store_in_threads(writes: GatedWrites, rows: list[tuple]) -> dict:
     """The first row is stored first; the others arrive while its write waits at the gate."""
+    batches = ReceiptBatches(writes, services._process_when_committed)
     outcomes: dict[str, object] = {}
 
     def store(one):
@@ -64,16 +72,12 @@ def store_in_threads(batches: ReceiptBatches, writes: GatedWrites, rows: list[tu
 
 @pytest.mark.django_db(transaction=True)
 def test_deliveries_arriving_during_a_write_are_stored_together_by_the_next(
-    account_factory, monkeypatch
+    account_factory, writes
 ):
-    monkeypatch.setattr(services, "_enqueue_processing", lambda ids: None)
     account = account_factory(platform="FACEBOOK")
-    writes = GatedWrites(services._store_receipts)
     rows = [row(account, n) for n in range(5)]
 
-    outcomes = store_in_threads(
-        ReceiptBatches(writes, services._process_when_committed), writes, rows
-    )
+    outcomes = store_in_threads(writes, rows)
 
     assert outcomes == {one[0]: True for one in rows}
     assert writes.batches[0] == [rows[0][0]]
@@ -83,19 +87,13 @@ def test_deliveries_arriving_during_a_write_are_stored_together_by_the_next(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_the_database_refuses_is_stored_one_delivery_at_a_time(
-    account_factory, monkeypatch
-):
-    monkeypatch.setattr(services, "_enqueue_processing", lambda ids: None)
+def test_a_batch_the_database_refuses_is_stored_one_delivery_at_a_time(account_factory, writes):
     account = account_factory(platform="FACEBOOK")
-    writes = GatedWrites(services._store_receipts)
     # PostgreSQL refuses a NUL in text: the batch holding it fails as a whole.
     refused = row(account, 3, payload="\x00")
     rows = [row(account, 0), row(account, 1), row(account, 2), refused]
 
-    outcomes = store_in_threads(
-        ReceiptBatches(writes, services._process_when_committed), writes, rows
-    )
+    outcomes = store_in_threads(writes, rows)
 
     assert [outcomes[one[0]] for one in rows[:3]] == [True, True, True]
     assert isinstance(outcomes[refused[0]], DataError)
@@ -104,10 +102,8 @@ def test_a_batch_the_database_refuses_is_stored_one_delivery_at_a_time(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_delivery_is_not_answered_before_its_batch_is_written(account_factory, monkeypatch):
-    monkeypatch.setattr(services, "_enqueue_processing", lambda ids: None)
+def test_a_delivery_is_not_answered_before_its_batch_is_written(account_factory, writes):
     account = account_factory(platform="FACEBOOK")
-    writes = GatedWrites(services._store_receipts)
     batches = ReceiptBatches(writes, services._process_when_committed)
     answered = threading.Event()
 
