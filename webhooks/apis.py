@@ -1,9 +1,11 @@
 """The account's webhook (set up, verify, remove; JWT, as every /social endpoint) and the
 public receiver the platforms call (no JWT: each delivery proves itself by its signature)."""
 
+import json
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.http.request import RawPostDataException
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -114,13 +116,19 @@ class WebhookVerifyApi(APIView):
         return HttpResponse(challenge, content_type="text/plain")
 
 
+RECEIVER_PLATFORMS = frozenset(Platform.values)
+# The receiver's two answers, written once: a burst of deliveries reads them thousands of times.
+STORED_NOW_ANSWER = json.dumps({"success": True, "message": "Event received"}).encode()
+STORED_BEFORE_ANSWER = json.dumps({"success": True, "message": "Event already received"}).encode()
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def receive(request, platform: str, account_id: str):
     """The platforms' one door: GET answers their handshake, POST takes a signed delivery."""
     platform = platform.upper()
     try:
-        if platform not in Platform.values:
+        if platform not in RECEIVER_PLATFORMS:
             raise NotFound(services.RECEIVER_NOT_FOUND)
         if request.method == "GET":
             return services.webhook_handshake(
@@ -133,9 +141,9 @@ def receive(request, platform: str, account_id: str):
         return error_response(error.status_code, error.message)
     except (RequestDataTooBig, RawPostDataException):
         return error_response(413, "Request body too large")
-    message = "Event received" if receipt.stored_now else "Event already received"
     # Answered at once, so that the platform does not time out and deliver again.
-    return JsonResponse({"success": True, "message": message})
+    answer = STORED_NOW_ANSWER if receipt.stored_now else STORED_BEFORE_ANSWER
+    return HttpResponse(answer, content_type="application/json")
 
 
 EVENT_LIST = envelope_schema(
