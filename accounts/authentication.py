@@ -45,6 +45,8 @@ class OrganizationAccessJWTAuthentication(OrganizationJWTAuthentication):
     role and the version of the organization's accounts), checked in one small query on every
     request like any membership; `request.user` is loaded only if something asks for it."""
 
+    reads_accounts_version = True
+
     def authenticate(self, request):
         authenticated = JWTAuthentication.authenticate(self, request)
         if authenticated is None:
@@ -53,10 +55,20 @@ class OrganizationAccessJWTAuthentication(OrganizationJWTAuthentication):
         return SimpleLazyObject(lambda: get_user_model().objects.get(pk=access.user_id)), access
 
     def get_user(self, validated_token):
-        access = membership_access(**_claims_or_refuse(validated_token))
+        access = membership_access(
+            **_claims_or_refuse(validated_token),
+            with_accounts_version=self.reads_accounts_version,
+        )
         if access is None:
             raise PermissionDenied(MEMBERSHIP_REQUIRED)
         return access
+
+
+class OrganizationRoleJWTAuthentication(OrganizationAccessJWTAuthentication):
+    """The same small membership query for a busy read that does not cache by the version of
+    the organization's accounts (the account stats): `request.auth.accounts_version` is None."""
+
+    reads_accounts_version = False
 
 
 def _claims_or_refuse(token: Token) -> dict:

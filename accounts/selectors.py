@@ -202,15 +202,27 @@ _ACCOUNTS_VERSION = (
 )
 
 
-def membership_access(*, user_id: int, organization_id: str) -> OrganizationAccess | None:
+_MEMBERSHIP_ACCESS = (
+    "SELECT membership.role, ({accounts_version}) "
+    "FROM accounts_membership membership "
+    "JOIN auth_user ON auth_user.id = membership.user_id "
+    "WHERE membership.user_id = %s AND membership.organization_id = %s "
+    "AND auth_user.is_active"
+)
+_MEMBERSHIP_ACCESS_WITH_VERSION = _MEMBERSHIP_ACCESS.format(accounts_version=_ACCOUNTS_VERSION)
+# The version reads every account row of the organization: only a reader that caches by it
+# pays for it.
+_MEMBERSHIP_ACCESS_ALONE = _MEMBERSHIP_ACCESS.format(accounts_version="NULL")
+
+
+def membership_access(
+    *, user_id: int, organization_id: str, with_accounts_version: bool = True
+) -> OrganizationAccess | None:
     """The access of an active user to the organization, or None when they have none; in one
-    small query whose SQL is never compiled again, sent without a health check before it."""
+    small query whose SQL is never compiled again, sent without a health check before it.
+    Without `with_accounts_version` its `accounts_version` is None."""
     found = rows_reconnecting(
-        f"SELECT membership.role, ({_ACCOUNTS_VERSION}) "  # noqa: S608 - constant SQL
-        "FROM accounts_membership membership "
-        "JOIN auth_user ON auth_user.id = membership.user_id "
-        "WHERE membership.user_id = %s AND membership.organization_id = %s "
-        "AND auth_user.is_active",
+        _MEMBERSHIP_ACCESS_WITH_VERSION if with_accounts_version else _MEMBERSHIP_ACCESS_ALONE,
         [user_id, organization_id],
     )
     if not found:

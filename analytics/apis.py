@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from accounts.apis import actor_of
-from accounts.authentication import OrganizationAccessJWTAuthentication, OrganizationJWTScheme
+from accounts.authentication import OrganizationJWTScheme, OrganizationRoleJWTAuthentication
 from accounts.selectors import social_account_get
 from analytics import selectors, services, stats_cache
 from analytics.models import SyncRun, SyncStatus
@@ -118,7 +118,7 @@ class SyncRunDetailApi(APIView):
 class SocialAccountStatsApi(APIView):
     # A busy read: the membership is checked in one small query, and the answer is cached as
     # the bytes it is sent as.
-    authentication_classes = [OrganizationAccessJWTAuthentication]
+    authentication_classes = [OrganizationRoleJWTAuthentication]
 
     @extend_schema(
         parameters=DATE_RANGE_PARAMETERS,

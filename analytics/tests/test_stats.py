@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.clients import client_for
 from analytics import stats_cache
@@ -172,6 +174,22 @@ def test_stats_cost_a_bounded_number_of_queries(api, history, django_assert_max_
     # Membership, account, daily history, followers before, post count, top post.
     with django_assert_max_num_queries(6):
         assert api.get(STATS.format(history.pk)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_cached_answer_does_not_read_every_account_of_the_organization(
+    api, history, account_factory
+):
+    """The version of the organization's accounts, which the account list caches by, reads
+    each of their rows: the stats, cached by their own version, never ask for it."""
+    for _ in range(5):
+        account_factory(organization=history.organization)
+    api.get(STATS.format(history.pk))  # now cached
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(STATS.format(history.pk)).status_code == 200
+
+    assert [query["sql"] for query in queries if "accounts_socialaccount" in query["sql"]] == []
 
 
 @pytest.mark.django_db
