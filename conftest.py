@@ -14,9 +14,10 @@ from accounts.tests.factories import MembershipFactory, OrganizationFactory, Soc
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Throttles and rate limits live in the (real Redis) cache, account list pages in the
-    process's memory: each test starts clean."""
-    for store in (cache, caches[django_settings.ACCOUNT_LIST_CACHE]):
+    """Throttles and rate limits live in the (real Redis) cache, account list pages and stats
+    answers in the process's memory: each test starts clean."""
+    in_memory = [caches[django_settings.ACCOUNT_LIST_CACHE], caches[django_settings.STATS_CACHE]]
+    for store in (cache, *in_memory):
         store.clear()
     yield
     cache.clear()

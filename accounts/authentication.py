@@ -16,7 +16,12 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from accounts.models import Membership
-from accounts.selectors import membership_access, membership_get
+from accounts.selectors import (
+    OrganizationAccess,
+    membership_access_with_accounts_version,
+    membership_access_with_stats_version,
+    membership_get,
+)
 
 ORGANIZATION_CLAIM = "org"
 MEMBERSHIP_REQUIRED = "Organization membership required"
@@ -45,8 +50,6 @@ class OrganizationAccessJWTAuthentication(OrganizationJWTAuthentication):
     role and the version of the organization's accounts), checked in one small query on every
     request like any membership; `request.user` is loaded only if something asks for it."""
 
-    reads_accounts_version = True
-
     def authenticate(self, request):
         authenticated = JWTAuthentication.authenticate(self, request)
         if authenticated is None:
@@ -55,20 +58,31 @@ class OrganizationAccessJWTAuthentication(OrganizationJWTAuthentication):
         return SimpleLazyObject(lambda: get_user_model().objects.get(pk=access.user_id)), access
 
     def get_user(self, validated_token):
-        access = membership_access(
-            **_claims_or_refuse(validated_token),
-            with_accounts_version=self.reads_accounts_version,
-        )
+        access = self.access(**_claims_or_refuse(validated_token))
         if access is None:
             raise PermissionDenied(MEMBERSHIP_REQUIRED)
         return access
 
+    def access(self, *, user_id: int, organization_id: str) -> OrganizationAccess | None:
+        return membership_access_with_accounts_version(
+            user_id=user_id, organization_id=organization_id
+        )
 
-class OrganizationRoleJWTAuthentication(OrganizationAccessJWTAuthentication):
-    """The same small membership query for a busy read that does not cache by the version of
-    the organization's accounts (the account stats): `request.auth.accounts_version` is None."""
 
-    reads_accounts_version = False
+class AccountStatsJWTAuthentication(OrganizationAccessJWTAuthentication):
+    """For an account's stats: `request.auth.stats_version` is the version of the account the
+    URL names, read in the membership's query (None when the organization has no such
+    connected account)."""
+
+    def authenticate(self, request):
+        # DRF makes an authenticator for each request: the account is this request's.
+        self.account_id = request.parser_context["kwargs"]["account_id"]
+        return super().authenticate(request)
+
+    def access(self, *, user_id: int, organization_id: str) -> OrganizationAccess | None:
+        return membership_access_with_stats_version(
+            user_id=user_id, organization_id=organization_id, account_id=self.account_id
+        )
 
 
 def _claims_or_refuse(token: Token) -> dict:

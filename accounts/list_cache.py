@@ -1,7 +1,7 @@
 """The account list's pages, kept in each process's memory under the version of the
-organization's accounts (selectors.membership_access), which the same request reads from
-PostgreSQL: a write of any account of the organization, by any path, changes the version, so
-that no process serves a page after a write it does not show."""
+organization's accounts (selectors.membership_access_with_accounts_version), which the same
+request reads from PostgreSQL: a write of any account of the organization, by any path,
+changes the version, so that no process serves a page after a write it does not show."""
 
 from django.conf import settings
 from django.core.cache import caches

@@ -178,13 +178,17 @@ def membership_get(*, user_id: int, organization_id: str) -> Membership | None:
 
 @dataclass(frozen=True)
 class OrganizationAccess:
-    """A member's standing in an organization, as the account list needs it: the role, and
-    the version of the organization's accounts (see membership_access)."""
+    """A member's standing in an organization: the role, and the version its reader caches
+    by, read in the same query as the membership."""
 
     user_id: int
     organization_id: str
     role: str
-    accounts_version: str | None
+    # Of every account of the organization (the account list).
+    accounts_version: str | None = None
+    # Of one account's analytics (its stats); None too when the account is not one of the
+    # organization's connected accounts.
+    stats_version: int | None = None
 
     @property
     def can_write(self) -> bool:
@@ -200,35 +204,55 @@ _ACCOUNTS_VERSION = (
     "FROM accounts_socialaccount account "
     "WHERE account.organization_id = membership.organization_id"
 )
-
-
+# One row, by its key, and only if the member's organization has it connected.
+_STATS_VERSION = (
+    "SELECT account.stats_version FROM accounts_socialaccount account "
+    "WHERE account.id = %s AND account.organization_id = membership.organization_id "
+    "AND account.disconnected_at IS NULL"
+)
 _MEMBERSHIP_ACCESS = (
-    "SELECT membership.role, ({accounts_version}) "
+    "SELECT membership.role, ({version}) "
     "FROM accounts_membership membership "
     "JOIN auth_user ON auth_user.id = membership.user_id "
     "WHERE membership.user_id = %s AND membership.organization_id = %s "
     "AND auth_user.is_active"
 )
-_MEMBERSHIP_ACCESS_WITH_VERSION = _MEMBERSHIP_ACCESS.format(accounts_version=_ACCOUNTS_VERSION)
-# The version reads every account row of the organization: only a reader that caches by it
-# pays for it.
-_MEMBERSHIP_ACCESS_ALONE = _MEMBERSHIP_ACCESS.format(accounts_version="NULL")
 
 
-def membership_access(
-    *, user_id: int, organization_id: str, with_accounts_version: bool = True
+def membership_access_with_accounts_version(
+    *, user_id: int, organization_id: str
 ) -> OrganizationAccess | None:
-    """The access of an active user to the organization, or None when they have none; in one
-    small query whose SQL is never compiled again, sent without a health check before it.
-    Without `with_accounts_version` its `accounts_version` is None."""
-    found = rows_reconnecting(
-        _MEMBERSHIP_ACCESS_WITH_VERSION if with_accounts_version else _MEMBERSHIP_ACCESS_ALONE,
-        [user_id, organization_id],
-    )
-    if not found:
+    """The access of an active user to the organization, or None when they have none, with the
+    version of the organization's accounts (which reads every account row of the
+    organization: only the account list, which caches by it, asks for it)."""
+    found = _role_and_version(_WITH_ACCOUNTS_VERSION, [user_id, organization_id])
+    if found is None:
         return None
-    [(role, accounts_version)] = found
-    return OrganizationAccess(user_id, organization_id, role, accounts_version)
+    role, version = found
+    return OrganizationAccess(user_id, organization_id, role, accounts_version=version)
+
+
+def membership_access_with_stats_version(
+    *, user_id: int, organization_id: str, account_id: str
+) -> OrganizationAccess | None:
+    """The same access, with the stats version of one account of the organization."""
+    # The id as the ORM would send it (an id with a NUL finds nothing, like any unknown one).
+    account_key = SocialAccount._meta.pk.get_prep_value(account_id)
+    found = _role_and_version(_WITH_STATS_VERSION, [account_key, user_id, organization_id])
+    if found is None:
+        return None
+    role, version = found
+    return OrganizationAccess(user_id, organization_id, role, stats_version=version)
+
+
+_WITH_ACCOUNTS_VERSION = _MEMBERSHIP_ACCESS.format(version=_ACCOUNTS_VERSION)
+_WITH_STATS_VERSION = _MEMBERSHIP_ACCESS.format(version=_STATS_VERSION)
+
+
+def _role_and_version(sql: str, params: list) -> tuple | None:
+    """One small query whose SQL is never compiled again, sent without a health check."""
+    found = rows_reconnecting(sql, params)
+    return found[0] if found else None
 
 
 def membership_default(*, user_id: int) -> Membership | None:

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from accounts.apis import actor_of
-from accounts.authentication import OrganizationJWTScheme, OrganizationRoleJWTAuthentication
+from accounts.authentication import AccountStatsJWTAuthentication, OrganizationJWTScheme
 from accounts.selectors import social_account_get
 from analytics import selectors, services, stats_cache
 from analytics.models import SyncRun, SyncStatus
@@ -116,9 +116,9 @@ class SyncRunDetailApi(APIView):
 
 
 class SocialAccountStatsApi(APIView):
-    # A busy read: the membership is checked in one small query, and the answer is cached as
-    # the bytes it is sent as.
-    authentication_classes = [OrganizationRoleJWTAuthentication]
+    # A busy read: the membership and the account's stats version are read in one small
+    # query, and the answer is cached as the bytes it is sent as.
+    authentication_classes = [AccountStatsJWTAuthentication]
 
     @extend_schema(
         parameters=DATE_RANGE_PARAMETERS,
@@ -132,7 +132,7 @@ class SocialAccountStatsApi(APIView):
         period = dates.validated_data["period"]
         organization_id = request.auth.organization_id
         body = stats_cache.cached_stats(
-            organization_id,
+            request.auth,
             account_id,
             period.start,
             period.end,

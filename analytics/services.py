@@ -399,11 +399,11 @@ def _succeed(
         "stats_total_engagement": summary["engagement"] or 0,
         "stats_last_post_date": summary["last"],
         "last_sync_at": now,
+        "stats_version": stats_cache.NEXT_VERSION,
     }
     if run.include_followers:
         changes["stats_total_followers"] = followers
     SocialAccount.objects.filter(pk=account.pk).update(**changes, updated_at=now)
-    transaction.on_commit(lambda: stats_cache.invalidate(account.pk))
     run.refresh_from_db()
     _tell_finished(run)
     return run

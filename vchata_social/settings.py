@@ -150,6 +150,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 ACCOUNT_LIST_CACHE = "account-list"
+STATS_CACHE = "account-stats"
 REDIS_URL = env.str("REDIS_URL", default="")
 REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
@@ -175,6 +176,13 @@ CACHES[ACCOUNT_LIST_CACHE] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": ACCOUNT_LIST_CACHE,
     "OPTIONS": {"MAX_ENTRIES": env.int("ACCOUNT_LIST_CACHE_ENTRIES", default=200)},
+}
+
+# Account stats answers, the same way, under the account's stats version (analytics.stats_cache).
+CACHES[STATS_CACHE] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": STATS_CACHE,
+    "OPTIONS": {"MAX_ENTRIES": env.int("STATS_CACHE_ENTRIES", default=200)},
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
