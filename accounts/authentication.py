@@ -5,6 +5,7 @@ loads the membership behind it in one query, so a member removed a second ago is
 on their next call, whatever their token says."""
 
 import re
+from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.utils.functional import SimpleLazyObject
@@ -12,8 +13,10 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from accounts.models import Membership
 from accounts.selectors import (
@@ -26,10 +29,21 @@ from accounts.selectors import (
 ORGANIZATION_CLAIM = "org"
 MEMBERSHIP_REQUIRED = "Organization membership required"
 _USER_ID_DIGITS = re.compile(r"[0-9]{1,19}")  # a bigint at most
+# Access tokens a process keeps validated (a few hundred bytes each).
+VALIDATED_TOKENS_KEPT = 1024
 
 
 class OrganizationJWTAuthentication(JWTAuthentication):
     """Sets `request.user` to the user and `request.auth` to their Membership."""
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        """A client sends the same token on every request until it expires, and a token's
+        signature and claims cannot change: each process checks them once per token (an
+        invalid one is never kept), and only the expiry on every request."""
+        token = _validated_once(raw_token)
+        if _expired(token):
+            return super().get_validated_token(raw_token)  # refused as any expired token is
+        return token
 
     def authenticate(self, request):
         authenticated = super().authenticate(request)
@@ -83,6 +97,19 @@ class AccountStatsJWTAuthentication(OrganizationAccessJWTAuthentication):
         return membership_access_with_stats_version(
             user_id=user_id, organization_id=organization_id, account_id=self.account_id
         )
+
+
+@lru_cache(maxsize=VALIDATED_TOKENS_KEPT)
+def _validated_once(raw_token: bytes) -> Token:
+    return JWTAuthentication().get_validated_token(raw_token)
+
+
+def _expired(token: Token) -> bool:
+    try:
+        token.check_exp(current_time=aware_utcnow())
+    except TokenError:
+        return True
+    return False
 
 
 def _claims_or_refuse(token: Token) -> dict:

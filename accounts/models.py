@@ -163,7 +163,7 @@ class SocialAccount(models.Model):
     stats_last_post_date = models.DateTimeField(null=True, blank=True)
     # Bumped by the transaction that writes the account's analytics (a sync's end): cached
     # stats answers are kept under it (analytics.stats_cache).
-    stats_version = models.PositiveBigIntegerField(default=0, editable=False)
+    stats_version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import REAUTH_SOON, AccountStatus, Platform, SocialAccount, SocialPage
 from accounts.selectors import AccountListRow
+from vchata_social.api import QueryParametersSerializer
 
 PLATFORM_CHOICE_ERROR = "must be one of " + ", ".join(Platform.values)
 # Printable ASCII without spaces: what every platform's bearer token is made of.
@@ -237,7 +238,7 @@ STATUS_FILTER_CHOICES = [*AccountStatus.choices, (REAUTH_SOON, "New login needed
 STATUS_FILTER_VALUES = [value for value, _label in STATUS_FILTER_CHOICES]
 
 
-class SocialAccountFilterSerializer(serializers.Serializer):
+class SocialAccountFilterSerializer(QueryParametersSerializer):
     """Query parameters of the account list."""
 
     platform = PlatformField(required=False)

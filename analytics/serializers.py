@@ -9,6 +9,7 @@ from rest_framework import serializers
 from analytics.models import SyncRun, SyncType
 from analytics.selectors import DateRange
 from analytics.services import SyncOptions
+from vchata_social.api import QueryParametersSerializer
 
 DEFAULT_RANGE_DAYS = 30
 
@@ -93,7 +94,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
         return run.error or None
 
 
-class DateRangeSerializer(serializers.Serializer):
+class DateRangeSerializer(QueryParametersSerializer):
     """`dateFrom` and `dateTo` (YYYY-MM-DD, both included); the last 30 days by default."""
 
     dateFrom = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])

@@ -1,4 +1,7 @@
-"""The success envelope shared by every endpoint, and helpers to describe it in OpenAPI."""
+"""The success envelope shared by every endpoint, helpers to describe it in OpenAPI, and the
+base of the serializers that read query parameters."""
+
+import copy
 
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -32,3 +35,14 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
     statusCode = serializers.IntegerField()  # noqa: N815 - the API's JSON key
     message = serializers.JSONField(help_text="A message, or a list of messages")
     error = serializers.CharField(help_text="The HTTP reason phrase")
+
+
+class QueryParametersSerializer(serializers.Serializer):
+    """Query parameters of a busy read, validated on every request: its fields are plain
+    values (no nested serializer), so each instance takes shallow copies of them. DRF's deep
+    copy builds every field again, choices included, which cost more than the validation."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # A field is bound to its serializer (its parent and name): each instance needs its
+        # own copies, never the declared fields themselves.
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from rest_framework import serializers
 
+from vchata_social.api import QueryParametersSerializer
 from webhooks.models import (
     NotificationEndpoint,
     SocialEvent,
@@ -112,7 +113,7 @@ WebhookVerifySerializer = type(
 )
 
 
-class EventFilterSerializer(serializers.Serializer):
+class EventFilterSerializer(QueryParametersSerializer):
     """Query parameters of the event lists."""
 
     kind = serializers.ChoiceField(

@@ -176,6 +176,9 @@ def test_missing_or_malformed_tokens_are_401(authorization):
     assert body["statusCode"] == 401
 
 
+SOME_ACCOUNT = "social_0123456789abcdef"
+
+
 @pytest.mark.django_db
 def test_expired_token_is_401(admin_membership):
     api = client_for(admin_membership)
@@ -183,6 +186,20 @@ def test_expired_token_is_401(admin_membership):
         response = api.get("/social/accounts")
     assert response.status_code == 401
     assert response.json()["message"] == "Invalid or expired access token"
+
+
+@pytest.mark.django_db
+def test_a_token_expires_though_its_process_validated_it_before(admin_membership):
+    api = client_for(admin_membership)
+    assert api.get("/social/accounts").status_code == 200
+    assert api.get(f"/social/accounts/{SOME_ACCOUNT}/stats").status_code == 404
+
+    with time_machine.travel(timezone.now() + timezone.timedelta(hours=1)):
+        listed = api.get("/social/accounts")
+        stats = api.get(f"/social/accounts/{SOME_ACCOUNT}/stats")
+
+    assert (listed.status_code, stats.status_code) == (401, 401)
+    assert listed.json()["message"] == "Invalid or expired access token"
 
 
 @pytest.mark.django_db
