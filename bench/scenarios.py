@@ -57,6 +57,10 @@ class Bench:
         return load.run(url, seconds=self.seconds, headers=headers, **options)
 
 
+def combined_rate(runs: list[load.LoadFigures]) -> float:
+    return sum(run.requests for run in runs) / sum(run.seconds for run in runs)
+
+
 def ratio_line(what: str, measured: load.LoadFigures, floor: load.LoadFigures) -> str:
     return (
         f"{what}: {measured.per_second:,.0f} req/s, p50 {measured.p50_ms:.1f} ms, "
@@ -69,6 +73,11 @@ def ratio_line(what: str, measured: load.LoadFigures, floor: load.LoadFigures) -
 # --- 1. The account list ------------------------------------------------------------------
 
 LIST_ACCOUNTS = 50
+# The floor and the list are measured in turns, each turn with new connections. wrk's 16
+# connections are shared out among gunicorn's workers as each worker happens to accept them,
+# and the busiest worker's share sets the p99: one pair of runs compares two such draws, the
+# median of three pairs compares the server.
+LIST_ROUNDS = 3
 
 
 def account_list(bench: Bench) -> Outcome:
@@ -87,18 +96,27 @@ def account_list(bench: Bench) -> Outcome:
         target=False,
     )
     record(bench.workdir, "account-list", answer.content, answer.headers["Content-Type"])
-    floor = bench.wrk("/bench/floor/account-list", warm_up=True)
-    measured = bench.wrk("/social/accounts", headers=[auth], warm_up=True)
+    rounds = [
+        (
+            bench.wrk("/bench/floor/account-list", warm_up=first),
+            bench.wrk("/social/accounts", headers=[auth], warm_up=first),
+        )
+        for first in [True] + [False] * (LIST_ROUNDS - 1)
+    ]
     queries = queries_per_request("/social/accounts", token)
-    outcome.say(ratio_line("account list", measured, floor))
-    outcome.say(f"queries per request: {queries}")
-    outcome.check("every request answered 2xx", measured.clean and floor.clean, target=False)
-    ratio = measured.per_second / floor.per_second
-    outcome.check(f"requests/s >= 0.25x the floor ({ratio:.3f}x)", ratio >= 0.25)
-    outcome.check(
-        f"p99 under 4x the floor's ({measured.p99_ms / floor.p99_ms:.1f}x)",
-        measured.p99_ms < 4 * floor.p99_ms,
+    for number, (floor, measured) in enumerate(rounds, start=1):
+        outcome.say(ratio_line(f"account list, round {number}", measured, floor))
+    ratio = combined_rate([m for _, m in rounds]) / combined_rate([f for f, _ in rounds])
+    p99_ratio = statistics.median(m.p99_ms / f.p99_ms for f, m in rounds)
+    outcome.say(
+        f"account list: {ratio:.3f}x the floor's requests over the rounds; p99 "
+        f"{p99_ratio:.1f}x the floor's in the median round"
     )
+    outcome.say(f"queries per request: {queries}")
+    clean = all(floor.clean and measured.clean for floor, measured in rounds)
+    outcome.check("every request answered 2xx", clean, target=False)
+    outcome.check(f"requests/s >= 0.25x the floor ({ratio:.3f}x)", ratio >= 0.25)
+    outcome.check(f"p99 under 4x the floor's ({p99_ratio:.1f}x)", p99_ratio < 4)
     outcome.check(f"at most 3 queries ({queries})", queries <= 3)
     return outcome
 
