@@ -135,6 +135,9 @@ def queries_per_request(path: str, token: str) -> int:
 
 # Distinct signed events prepared per second of load: more than the receiver takes.
 EVENTS_PER_SECOND = 4000
+# In turns with its floor, as the account list is (LIST_ROUNDS): how wrk's connections land
+# on the workers also sets how many deliveries each worker's batches gather.
+RECEIPT_ROUNDS = 3
 
 
 def webhook_receipt(bench: Bench) -> Outcome:
@@ -143,9 +146,7 @@ def webhook_receipt(bench: Bench) -> Outcome:
     outcome = Outcome("webhook receipt")
     organization, _username = seed.organization_with_admin("Bench webhooks")
     account = seed.connected_account(organization, "webhooks")
-    bodies = bench.workdir / "events.tsv"
-    app_secret = settings.SOCIAL_PLATFORMS["FACEBOOK"]["CLIENT_SECRET"]
-    seed.signed_events(bodies, max(2000, EVENTS_PER_SECOND * bench.seconds), app_secret)
+    bodies = receipt_bodies(bench)
     path = f"/webhooks/facebook/{account.pk}"
     record(
         bench.workdir,
@@ -153,24 +154,33 @@ def webhook_receipt(bench: Bench) -> Outcome:
         b'{"success": true, "message": "Event received"}',
         "application/json",
     )
-    floor = bench.wrk("/bench/floor/webhook", method="POST", bodies=bodies)
     # The worker waits meanwhile: on a machine of two cores it would take the receiver's CPU,
     # which production gives it on machines of its own. It processes what was queued after.
     with worker_paused():
-        measured = bench.wrk(path, method="POST", bodies=bodies)
-    outcome.say(ratio_line("webhook receipt", measured, floor))
+        rounds = [
+            (
+                bench.wrk("/bench/floor/webhook", method="POST", bodies=events),
+                bench.wrk(path, method="POST", bodies=events),
+            )
+            for events in bodies
+        ]
+    for number, (floor, measured) in enumerate(rounds, start=1):
+        outcome.say(ratio_line(f"webhook receipt, round {number}", measured, floor))
     receipts = WebhookReceipt.objects.filter(social_account=account)
     stored = receipts.count()
     distinct = receipts.values("event_key").distinct().count()
-    in_flight = load.CONNECTIONS
+    stored_now = sum(measured.stored_now for _, measured in rounds)
+    in_flight = load.CONNECTIONS * len(rounds)
+    wrapped = any(measured.wrapped for _, measured in rounds)
     outcome.say(
-        f"events acknowledged as new: {measured.stored_now:,}, stored: {stored:,} "
-        f"(distinct {distinct:,}), bodies wrapped around: {measured.wrapped}"
+        f"events acknowledged as new: {stored_now:,}, stored: {stored:,} "
+        f"(distinct {distinct:,}), bodies wrapped around: {wrapped}"
     )
-    outcome.check("every delivery answered 2xx", measured.clean, target=False)
+    clean = all(floor.clean and measured.clean for floor, measured in rounds)
+    outcome.check("every delivery answered 2xx", clean, target=False)
     outcome.check(
         "every acknowledged event stored exactly once",
-        stored == distinct and measured.stored_now <= stored <= measured.stored_now + in_flight,
+        stored == distinct and stored_now <= stored <= stored_now + in_flight,
         target=False,
     )
     processed = wait_for(
@@ -186,9 +196,21 @@ def webhook_receipt(bench: Bench) -> Outcome:
         processed and events == stored,
         target=False,
     )
-    ratio = measured.per_second / floor.per_second
-    outcome.check(f"events/s >= 0.3x the floor ({ratio:.3f}x)", ratio >= 0.3)
+    ratio = combined_rate([m for _, m in rounds]) / combined_rate([f for f, _ in rounds])
+    outcome.check(f"events/s >= 0.3x the floor over the rounds ({ratio:.3f}x)", ratio >= 0.3)
     return outcome
+
+
+def receipt_bodies(bench: Bench) -> list[Path]:
+    """A file of distinct signed events for each round: no round delivers another's again."""
+    app_secret = settings.SOCIAL_PLATFORMS["FACEBOOK"]["CLIENT_SECRET"]
+    count = max(2000, EVENTS_PER_SECOND * bench.seconds)
+    files = []
+    for number in range(RECEIPT_ROUNDS):
+        events = bench.workdir / f"events-{number}.tsv"
+        seed.signed_events(events, count, app_secret, first=number * count)
+        files.append(events)
+    return files
 
 
 @contextmanager

@@ -77,10 +77,11 @@ def meta_event(n: int) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
-def signed_events(path: Path, count: int, app_secret: str) -> None:
-    """`count` distinct events, one line each: the X-Hub-Signature-256 value, a tab, the body."""
+def signed_events(path: Path, count: int, app_secret: str, *, first: int = 0) -> None:
+    """`count` distinct events numbered from `first`, one line each: the X-Hub-Signature-256
+    value, a tab, the body."""
     with path.open("wb") as lines:
-        for n in range(count):
+        for n in range(first, first + count):
             body = meta_event(n)
             signature = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
             lines.write(b"sha256=" + signature.encode() + b"\t" + body + b"\n")
