@@ -23,9 +23,7 @@ def _backoff(retries: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-# No result is stored: nothing reads it, and asking for one costs the schedule a Redis
-# subscription for every task it enqueues.
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def refresh_social_account_token(self, account_id: str) -> str:
     try:
         outcome = social_account_refresh_token(

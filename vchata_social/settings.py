@@ -359,6 +359,11 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or REDIS_UR
 # Only local use has no broker: with DEBUG off REDIS_URL is required above.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not _CONFIGURED_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# No code reads a task's result: what tasks did is in the service's own tables (sync runs,
+# receipts, scheduled task runs). Stored, a beat entry's result would also list the id of
+# every task it queued (a thousand for a sweep), and each `delay()` would subscribe to a
+# result nobody waits for.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # A task taken by a worker and not acknowledged this long after (the worker was lost) is

@@ -23,9 +23,7 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 
 
-# No result is stored: nothing reads it, and asking for one costs the receiver a Redis
-# subscription on every delivery.
-@shared_task(bind=True, acks_late=True, max_retries=PROCESSING_RETRIES, ignore_result=True)
+@shared_task(bind=True, acks_late=True, max_retries=PROCESSING_RETRIES)
 def process_receipt(self, receipt_id: str) -> str:
     try:
         return services.webhook_receipt_process(receipt_id=receipt_id).status
@@ -38,7 +36,7 @@ def process_receipt(self, receipt_id: str) -> str:
         raise self.retry(countdown=_backoff(self.request.retries)) from None
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True)
 def process_waiting_receipts() -> int:
     """Process every receipt waiting; queued by the receiver when no drain is pending."""
     return services.webhook_receipts_process_waiting()

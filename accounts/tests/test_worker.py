@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import redis
 from django.utils import timezone
 
 from accounts import tasks
@@ -53,3 +54,40 @@ def test_a_worker_refreshes_a_token_through_redis(account_factory):
     stored = SocialAccount.objects.get(pk=account.pk)
     assert stored.access_token == rotation["access_token"]
     assert stored.token_expires_at > timezone.now() + timedelta(hours=23)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
+def test_a_worker_runs_the_refresh_sweep_and_stores_no_task_result(account_factory):
+    """A stored result of the sweep would list every refresh it queued; nothing reads it."""
+    account = account_factory(
+        platform="TIKTOK",
+        refresh_token="rft.before-the-sweep",
+        token_expires_at=timezone.now() + timedelta(minutes=5),  # within TikTok's lead
+    )
+    rotation = load_fixture("tiktok", "refresh_success")
+
+    with standin_platform({("POST", "/v2/oauth/token/"): rotation}) as (platform_url, _calls):
+        worker = start_worker(
+            BROKER_URL,
+            SOCIAL_TIKTOK_API_URL=platform_url,
+            SOCIAL_TIKTOK_CLIENT_ID="tiktok-client-key",
+            SOCIAL_TIKTOK_CLIENT_SECRET="tiktok-client-secret",
+        )
+        try:
+            with app.connection_for_write(BROKER_URL) as broker:
+                sweep = app.send_task(tasks.enqueue_due_token_refreshes.name, connection=broker)
+            # One task at a time (solo pool): the refresh runs after the sweep has ended.
+            refreshed = wait_for(
+                lambda: (
+                    SocialAccount.objects.get(pk=account.pk).refresh_token
+                    == rotation["refresh_token"]
+                ),
+                seconds=60,
+            )
+        finally:
+            output = stop_worker(worker)
+
+    assert refreshed, output
+    results = redis.Redis.from_url(BROKER_URL)  # the worker's result backend too
+    assert results.exists(f"celery-task-meta-{sweep.id}") == 0
