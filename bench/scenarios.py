@@ -57,6 +57,18 @@ class Bench:
         return load.run(url, seconds=self.seconds, headers=headers, **options)
 
 
+Rounds = list[tuple[load.LoadFigures, load.LoadFigures]]  # (floor, measured) each
+
+
+def rounds_said(outcome: Outcome, what: str, rounds: Rounds) -> tuple[float, bool]:
+    """Says each round's figures; returns the measured requests/s over all the rounds against
+    the floor's, and whether every request of every run was answered 2xx."""
+    for number, (floor, measured) in enumerate(rounds, start=1):
+        outcome.say(ratio_line(f"{what}, round {number}", measured, floor))
+    ratio = combined_rate([m for _, m in rounds]) / combined_rate([f for f, _ in rounds])
+    return ratio, all(floor.clean and measured.clean for floor, measured in rounds)
+
+
 def combined_rate(runs: list[load.LoadFigures]) -> float:
     return sum(run.requests for run in runs) / sum(run.seconds for run in runs)
 
@@ -104,16 +116,13 @@ def account_list(bench: Bench) -> Outcome:
         for first in [True] + [False] * (LIST_ROUNDS - 1)
     ]
     queries = queries_per_request("/social/accounts", token)
-    for number, (floor, measured) in enumerate(rounds, start=1):
-        outcome.say(ratio_line(f"account list, round {number}", measured, floor))
-    ratio = combined_rate([m for _, m in rounds]) / combined_rate([f for f, _ in rounds])
+    ratio, clean = rounds_said(outcome, "account list", rounds)
     p99_ratio = statistics.median(m.p99_ms / f.p99_ms for f, m in rounds)
     outcome.say(
         f"account list: {ratio:.3f}x the floor's requests over the rounds; p99 "
         f"{p99_ratio:.1f}x the floor's in the median round"
     )
     outcome.say(f"queries per request: {queries}")
-    clean = all(floor.clean and measured.clean for floor, measured in rounds)
     outcome.check("every request answered 2xx", clean, target=False)
     outcome.check(f"requests/s >= 0.25x the floor ({ratio:.3f}x)", ratio >= 0.25)
     outcome.check(f"p99 under 4x the floor's ({p99_ratio:.1f}x)", p99_ratio < 4)
@@ -164,8 +173,7 @@ def webhook_receipt(bench: Bench) -> Outcome:
             )
             for events in bodies
         ]
-    for number, (floor, measured) in enumerate(rounds, start=1):
-        outcome.say(ratio_line(f"webhook receipt, round {number}", measured, floor))
+    ratio, clean = rounds_said(outcome, "webhook receipt", rounds)
     receipts = WebhookReceipt.objects.filter(social_account=account)
     stored = receipts.count()
     distinct = receipts.values("event_key").distinct().count()
@@ -176,7 +184,6 @@ def webhook_receipt(bench: Bench) -> Outcome:
         f"events acknowledged as new: {stored_now:,}, stored: {stored:,} "
         f"(distinct {distinct:,}), bodies wrapped around: {wrapped}"
     )
-    clean = all(floor.clean and measured.clean for floor, measured in rounds)
     outcome.check("every delivery answered 2xx", clean, target=False)
     outcome.check(
         "every acknowledged event stored exactly once",
@@ -196,7 +203,6 @@ def webhook_receipt(bench: Bench) -> Outcome:
         processed and events == stored,
         target=False,
     )
-    ratio = combined_rate([m for _, m in rounds]) / combined_rate([f for f, _ in rounds])
     outcome.check(f"events/s >= 0.3x the floor over the rounds ({ratio:.3f}x)", ratio >= 0.3)
     return outcome
 

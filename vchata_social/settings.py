@@ -169,21 +169,24 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def _in_process_cache(name: str, max_entries: int) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": name,
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
+    }
+
+
 # Pages of the account list, in each process's memory: a page is only served under the
 # version of the organization's accounts read from PostgreSQL in the same request, so no
 # process can serve one a write made stale, and a hit costs microseconds, not a Redis trip.
-CACHES[ACCOUNT_LIST_CACHE] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": ACCOUNT_LIST_CACHE,
-    "OPTIONS": {"MAX_ENTRIES": env.int("ACCOUNT_LIST_CACHE_ENTRIES", default=200)},
-}
-
+CACHES[ACCOUNT_LIST_CACHE] = _in_process_cache(
+    ACCOUNT_LIST_CACHE, env.int("ACCOUNT_LIST_CACHE_ENTRIES", default=200)
+)
 # Account stats answers, the same way, under the account's stats version (analytics.stats_cache).
-CACHES[STATS_CACHE] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": STATS_CACHE,
-    "OPTIONS": {"MAX_ENTRIES": env.int("STATS_CACHE_ENTRIES", default=200)},
-}
+CACHES[STATS_CACHE] = _in_process_cache(STATS_CACHE, env.int("STATS_CACHE_ENTRIES", default=200))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
